@@ -1,0 +1,38 @@
+package accounts
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Sentinel errors. Stores and services wrap them with detail meant for the
+// user; web maps each to one HTTP status.
+var (
+	ErrNotFound  = errors.New("not found")
+	ErrInvalid   = errors.New("invalid")
+	ErrConflict  = errors.New("conflict")
+	ErrStale     = errors.New("stale version") // If-Match did not match the stored version
+	ErrForbidden = errors.New("forbidden")
+)
+
+// FieldError is a validation error that names the field at fault.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func (e *FieldError) Error() string { return e.Message }
+
+// Unwrap makes every FieldError an ErrInvalid.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// invalid returns a FieldError for field with a formatted message that
+// should start with the field name, as users read it.
+func invalid(field, format string, args ...any) error {
+	return &FieldError{Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// NotFound wraps ErrNotFound with the entity and id.
+func NotFound(entity string, id int64) error {
+	return fmt.Errorf("%w: %s %d", ErrNotFound, entity, id)
+}

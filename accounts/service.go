@@ -1,0 +1,247 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// Service validates every write and checks that the records it refers to
+// exist, then hands it to the Store. Reads pass straight through.
+type Service struct {
+	Store
+}
+
+// NewService returns a Service over s.
+func NewService(s Store) *Service { return &Service{Store: s} }
+
+// ref checks that the record a field points to exists, so that the user reads
+// "owner_id: no user 42" rather than a foreign-key failure.
+func ref[T any](ctx context.Context, field string, id *int64, get func(context.Context, int64) (T, error)) error {
+	if id == nil || *id <= 0 {
+		return nil
+	}
+	if _, err := get(ctx, *id); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return invalid(field, "%s %d does not exist", field, *id)
+		}
+		return err
+	}
+	return nil
+}
+
+func (s *Service) stageRef(ctx context.Context, id int64) error {
+	stages, err := s.ListStages(ctx)
+	if err != nil {
+		return err
+	}
+	for _, st := range stages {
+		if st.ID == id {
+			return nil
+		}
+	}
+	return invalid("stage_id", "unknown stage %d", id)
+}
+
+func (s *Service) CreateUser(ctx context.Context, u User) (User, error) {
+	if err := s.checkUser(ctx, &u); err != nil {
+		return User{}, err
+	}
+	return s.Store.CreateUser(ctx, u)
+}
+
+func (s *Service) UpdateUser(ctx context.Context, u User, version int64) (User, error) {
+	if err := s.checkUser(ctx, &u); err != nil {
+		return User{}, err
+	}
+	return s.Store.UpdateUser(ctx, u, version)
+}
+
+func (s *Service) checkUser(ctx context.Context, u *User) error {
+	if err := u.Validate(); err != nil {
+		return err
+	}
+	return ref(ctx, "manager_id", u.ManagerID, s.GetUser)
+}
+
+func (s *Service) CreateAccount(ctx context.Context, a Account) (Account, error) {
+	if err := s.checkAccount(ctx, &a); err != nil {
+		return Account{}, err
+	}
+	return s.Store.CreateAccount(ctx, a)
+}
+
+// CreateAccounts validates every account and creates all or none; an error
+// names the index of the first bad account.
+func (s *Service) CreateAccounts(ctx context.Context, as []Account) ([]Account, error) {
+	for i := range as {
+		if err := as[i].Validate(); err != nil {
+			return nil, fmt.Errorf("account %d: %w", i, err)
+		}
+	}
+	return s.Store.CreateAccounts(ctx, as)
+}
+
+func (s *Service) UpdateAccount(ctx context.Context, a Account, version int64) (Account, error) {
+	if err := s.checkAccount(ctx, &a); err != nil {
+		return Account{}, err
+	}
+	return s.Store.UpdateAccount(ctx, a, version)
+}
+
+func (s *Service) checkAccount(ctx context.Context, a *Account) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	return ref(ctx, "owner_id", a.OwnerID, s.GetUser)
+}
+
+// PutRevenue validates every entry and stores all or none.
+func (s *Service) PutRevenue(ctx context.Context, rs []Revenue) error {
+	for i := range rs {
+		if err := rs[i].Validate(); err != nil {
+			return fmt.Errorf("revenue %d: %w", i, err)
+		}
+	}
+	return s.Store.PutRevenue(ctx, rs)
+}
+
+func (s *Service) CreateContact(ctx context.Context, c Contact) (Contact, error) {
+	if err := s.checkContact(ctx, &c); err != nil {
+		return Contact{}, err
+	}
+	return s.Store.CreateContact(ctx, c)
+}
+
+// CreateContacts validates every contact and creates all or none.
+func (s *Service) CreateContacts(ctx context.Context, cs []Contact) ([]Contact, error) {
+	for i := range cs {
+		if err := cs[i].Validate(); err != nil {
+			return nil, fmt.Errorf("contact %d: %w", i, err)
+		}
+	}
+	return s.Store.CreateContacts(ctx, cs)
+}
+
+func (s *Service) UpdateContact(ctx context.Context, c Contact, version int64) (Contact, error) {
+	if err := s.checkContact(ctx, &c); err != nil {
+		return Contact{}, err
+	}
+	return s.Store.UpdateContact(ctx, c, version)
+}
+
+func (s *Service) checkContact(ctx context.Context, c *Contact) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return ref(ctx, "account_id", &c.AccountID, s.GetAccount)
+}
+
+func (s *Service) CreateStage(ctx context.Context, st Stage) (Stage, error) {
+	if err := st.Validate(); err != nil {
+		return Stage{}, err
+	}
+	return s.Store.CreateStage(ctx, st)
+}
+
+func (s *Service) UpdateStage(ctx context.Context, st Stage) (Stage, error) {
+	if err := st.Validate(); err != nil {
+		return Stage{}, err
+	}
+	return s.Store.UpdateStage(ctx, st)
+}
+
+func (s *Service) CreateOpportunity(ctx context.Context, o Opportunity) (Opportunity, error) {
+	if err := s.checkOpportunity(ctx, &o); err != nil {
+		return Opportunity{}, err
+	}
+	return s.Store.CreateOpportunity(ctx, o)
+}
+
+func (s *Service) UpdateOpportunity(ctx context.Context, o Opportunity, version int64) (Opportunity, error) {
+	if err := s.checkOpportunity(ctx, &o); err != nil {
+		return Opportunity{}, err
+	}
+	return s.Store.UpdateOpportunity(ctx, o, version)
+}
+
+func (s *Service) checkOpportunity(ctx context.Context, o *Opportunity) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return errors.Join(
+		ref(ctx, "account_id", &o.AccountID, s.GetAccount),
+		ref(ctx, "owner_id", o.OwnerID, s.GetUser),
+		s.stageRef(ctx, o.StageID),
+	)
+}
+
+func (s *Service) CreateActivity(ctx context.Context, a Activity) (Activity, error) {
+	if err := s.checkActivity(ctx, &a); err != nil {
+		return Activity{}, err
+	}
+	return s.Store.CreateActivity(ctx, a)
+}
+
+func (s *Service) UpdateActivity(ctx context.Context, a Activity, version int64) (Activity, error) {
+	if err := s.checkActivity(ctx, &a); err != nil {
+		return Activity{}, err
+	}
+	return s.Store.UpdateActivity(ctx, a, version)
+}
+
+func (s *Service) checkActivity(ctx context.Context, a *Activity) error {
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	return errors.Join(
+		ref(ctx, "account_id", a.AccountID, s.GetAccount),
+		ref(ctx, "owner_id", a.OwnerID, s.GetUser),
+	)
+}
+
+func (s *Service) CreateTask(ctx context.Context, t Task) (Task, error) {
+	if err := s.checkTask(ctx, &t); err != nil {
+		return Task{}, err
+	}
+	return s.Store.CreateTask(ctx, t)
+}
+
+func (s *Service) UpdateTask(ctx context.Context, t Task, version int64) (Task, error) {
+	if err := s.checkTask(ctx, &t); err != nil {
+		return Task{}, err
+	}
+	return s.Store.UpdateTask(ctx, t, version)
+}
+
+func (s *Service) checkTask(ctx context.Context, t *Task) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	return errors.Join(
+		ref(ctx, "account_id", t.AccountID, s.GetAccount),
+		ref(ctx, "assignee_id", &t.AssigneeID, s.GetUser),
+		ref(ctx, "created_by", t.CreatedBy, s.GetUser),
+	)
+}
+
+func (s *Service) CreateTerritory(ctx context.Context, t Territory) (Territory, error) {
+	if err := s.checkTerritory(ctx, &t); err != nil {
+		return Territory{}, err
+	}
+	return s.Store.CreateTerritory(ctx, t)
+}
+
+func (s *Service) UpdateTerritory(ctx context.Context, t Territory, version int64) (Territory, error) {
+	if err := s.checkTerritory(ctx, &t); err != nil {
+		return Territory{}, err
+	}
+	return s.Store.UpdateTerritory(ctx, t, version)
+}
+
+func (s *Service) checkTerritory(ctx context.Context, t *Territory) error {
+	if err := t.Validate(); err != nil {
+		return err
+	}
+	return ref(ctx, "assignee_id", t.AssigneeID, s.GetUser)
+}

@@ -1,0 +1,177 @@
+package accounts
+
+import (
+	"context"
+	"time"
+)
+
+// Page selects one page of a list ordered by id: the records whose id is
+// greater than After, at most Limit of them (Limit 0 means the store's
+// default of 100).
+type Page struct {
+	After int64
+	Limit int
+}
+
+// Zero ids and empty strings in a filter mean "any".
+type (
+	UserFilter struct {
+		Page
+		Role      Role
+		ManagerID int64
+	}
+	AccountFilter struct {
+		Page
+		Kind         Kind
+		OwnerID      int64
+		Tag          string
+		Segment      string
+		NamePrefix   string // case-insensitive prefix of the name
+		UpdatedSince time.Time
+	}
+	ContactFilter struct {
+		Page
+		AccountID    int64
+		UpdatedSince time.Time
+	}
+	OpportunityFilter struct {
+		Page
+		AccountID    int64
+		OwnerID      int64
+		StageID      int64
+		Status       OpportunityStatus
+		UpdatedSince time.Time
+	}
+	ActivityFilter struct {
+		Page
+		AccountID    int64
+		OwnerID      int64
+		Type         ActivityType
+		UpdatedSince time.Time
+	}
+	TaskFilter struct {
+		Page
+		AccountID    int64
+		AssigneeID   int64
+		Status       TaskStatus
+		UpdatedSince time.Time
+	}
+	TerritoryFilter struct {
+		Page
+		Layer      string
+		AssigneeID int64
+	}
+)
+
+// IdempotentResponse is the answer given to the first request that carried an
+// Idempotency-Key, replayed to its retries.
+type IdempotentResponse struct {
+	Fingerprint string // hash of method, path and body of the first request
+	Status      int    // 0 while the first request is still being served
+	Body        []byte
+}
+
+// Store persists the CRM records. Every write runs in one transaction that
+// also appends its Change rows, so the change feed never misses or invents a
+// write. Stores set ids, versions (1 on create, +1 on each update) and
+// timestamps (UTC); they translate driver errors: no row is ErrNotFound, a
+// unique violation is ErrConflict, an insert or update that refers to a
+// missing record is ErrInvalid, a delete of a record still referred to is
+// ErrConflict.
+//
+// Update and Delete take the version the caller last read: when it is not 0
+// and differs from the stored version, they return ErrStale and write
+// nothing. Updates ignore the Meta fields of their argument except ID.
+//
+// The acting user for the change feed comes from ActorFrom(ctx).
+type Store interface {
+	CreateUser(ctx context.Context, u User) (User, error)
+	GetUser(ctx context.Context, id int64) (User, error)
+	UserByEmail(ctx context.Context, email string) (User, error)
+	UpdateUser(ctx context.Context, u User, version int64) (User, error)
+	DeleteUser(ctx context.Context, id, version int64) error
+	ListUsers(ctx context.Context, f UserFilter) ([]User, error)
+
+	CreateAccount(ctx context.Context, a Account) (Account, error)
+	// CreateAccounts inserts all of as or none of them.
+	CreateAccounts(ctx context.Context, as []Account) ([]Account, error)
+	GetAccount(ctx context.Context, id int64) (Account, error)
+	UpdateAccount(ctx context.Context, a Account, version int64) (Account, error)
+	DeleteAccount(ctx context.Context, id, version int64) error // deletes its contacts, revenue, opportunities too
+	ListAccounts(ctx context.Context, f AccountFilter) ([]Account, error)
+
+	// PutRevenue inserts or replaces the amount of each (account, month), all
+	// or none.
+	PutRevenue(ctx context.Context, rs []Revenue) error
+	// ListRevenue returns an account's months in ascending order.
+	ListRevenue(ctx context.Context, accountID int64) ([]Revenue, error)
+
+	CreateContact(ctx context.Context, c Contact) (Contact, error)
+	CreateContacts(ctx context.Context, cs []Contact) ([]Contact, error)
+	GetContact(ctx context.Context, id int64) (Contact, error)
+	UpdateContact(ctx context.Context, c Contact, version int64) (Contact, error)
+	DeleteContact(ctx context.Context, id, version int64) error
+	ListContacts(ctx context.Context, f ContactFilter) ([]Contact, error)
+
+	CreateStage(ctx context.Context, s Stage) (Stage, error)
+	UpdateStage(ctx context.Context, s Stage) (Stage, error)
+	DeleteStage(ctx context.Context, id int64) error // ErrConflict while opportunities use it
+	// ListStages returns the pipeline ordered by position, then id.
+	ListStages(ctx context.Context) ([]Stage, error)
+
+	CreateOpportunity(ctx context.Context, o Opportunity) (Opportunity, error)
+	GetOpportunity(ctx context.Context, id int64) (Opportunity, error)
+	UpdateOpportunity(ctx context.Context, o Opportunity, version int64) (Opportunity, error)
+	DeleteOpportunity(ctx context.Context, id, version int64) error
+	ListOpportunities(ctx context.Context, f OpportunityFilter) ([]Opportunity, error)
+
+	CreateActivity(ctx context.Context, a Activity) (Activity, error)
+	GetActivity(ctx context.Context, id int64) (Activity, error)
+	UpdateActivity(ctx context.Context, a Activity, version int64) (Activity, error)
+	DeleteActivity(ctx context.Context, id, version int64) error
+	ListActivities(ctx context.Context, f ActivityFilter) ([]Activity, error)
+
+	CreateTask(ctx context.Context, t Task) (Task, error)
+	GetTask(ctx context.Context, id int64) (Task, error)
+	UpdateTask(ctx context.Context, t Task, version int64) (Task, error)
+	DeleteTask(ctx context.Context, id, version int64) error
+	ListTasks(ctx context.Context, f TaskFilter) ([]Task, error)
+
+	CreateTerritory(ctx context.Context, t Territory) (Territory, error)
+	GetTerritory(ctx context.Context, id int64) (Territory, error)
+	UpdateTerritory(ctx context.Context, t Territory, version int64) (Territory, error)
+	DeleteTerritory(ctx context.Context, id, version int64) error
+	ListTerritories(ctx context.Context, f TerritoryFilter) ([]Territory, error)
+
+	// Changes returns up to limit changes with Seq > after, in Seq order.
+	Changes(ctx context.Context, after int64, limit int) ([]Change, error)
+
+	// ClaimIdempotencyKey records key for a new request and returns nil, or
+	// returns the response stored for an earlier request with that key (Status
+	// 0 while that request is still in flight).
+	ClaimIdempotencyKey(ctx context.Context, key, fingerprint string) (*IdempotentResponse, error)
+	// SaveIdempotentResponse stores the answer for a claimed key.
+	SaveIdempotentResponse(ctx context.Context, key string, status int, body []byte) error
+	// ReleaseIdempotencyKey forgets a claimed key whose request failed, so
+	// that a retry runs again.
+	ReleaseIdempotencyKey(ctx context.Context, key string) error
+
+	// Ready reports whether the store is reachable and fully migrated.
+	Ready(ctx context.Context) error
+	Close() error
+}
+
+type actorKey struct{}
+
+// WithActor returns a context whose writes are attributed to user id.
+func WithActor(ctx context.Context, id int64) context.Context {
+	return context.WithValue(ctx, actorKey{}, id)
+}
+
+// ActorFrom returns the user that ctx acts for, or nil.
+func ActorFrom(ctx context.Context) *int64 {
+	if id, ok := ctx.Value(actorKey{}).(int64); ok {
+		return &id
+	}
+	return nil
+}
