@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 
@@ -99,9 +100,14 @@ func (a Account) MarshalJSON() ([]byte, error) {
 	return json.Marshal(accountJSON{accountFields(a), int64(a.VisitDuration / time.Second)})
 }
 
+// UnmarshalJSON decodes onto the current value, so that a partial document
+// updates only the fields it names, and rejects unknown fields (a nested
+// decoder would not inherit the caller's DisallowUnknownFields).
 func (a *Account) UnmarshalJSON(b []byte) error {
 	v := accountJSON{accountFields: accountFields(*a), VisitDurationS: int64(a.VisitDuration / time.Second)}
-	if err := json.Unmarshal(b, &v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
 		return err
 	}
 	*a = Account(v.accountFields)
@@ -254,3 +260,6 @@ const (
 	EntityTask        = "task"
 	EntityTerritory   = "territory"
 )
+
+// Metadata gives generic code access to the Meta of any record that embeds it.
+func (m *Meta) Metadata() *Meta { return m }

@@ -143,12 +143,15 @@ func validateMultiPolygon(mp orb.MultiPolygon) error {
 			if ring[0] != ring[len(ring)-1] {
 				return fmt.Errorf("%w: %s is not closed (first and last positions differ)", ErrInvalid, where)
 			}
-			if planar.Area(ring) == 0 {
-				return fmt.Errorf("%w: %s has no area", ErrInvalid, where)
-			}
 		}
+		// Crossings first: a bow tie's two halves cancel out to no area.
 		if err := checkCrossings(poly, len(mp), pi); err != nil {
 			return err
+		}
+		for ri, ring := range poly {
+			if planar.Area(ring) == 0 {
+				return fmt.Errorf("%w: %s has no area", ErrInvalid, ringName(len(mp), pi, ri))
+			}
 		}
 	}
 	return nil

@@ -1,0 +1,138 @@
+// Package web serves Tournée's JSON API under /api/v1, its OpenAPI document,
+// health and metrics endpoints. It is the only package that imports Gin.
+package web
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/tournee/tournee/accounts"
+)
+
+// DefaultMaxBodyBytes bounds request bodies: a page of bulk revenue or a
+// detailed territory fits, a runaway upload does not.
+const DefaultMaxBodyBytes = 4 << 20
+
+// Config holds what the HTTP layer needs to know.
+type Config struct {
+	MaxBodyBytes int64
+}
+
+// Server is the HTTP front of one Tournée process.
+type Server struct {
+	svc     *accounts.Service
+	log     *slog.Logger
+	cfg     Config
+	engine  *gin.Engine
+	metrics *metrics
+	api     *apiDoc
+}
+
+// New builds the server and its routes.
+func New(svc *accounts.Service, log *slog.Logger, cfg Config) *Server {
+	if cfg.MaxBodyBytes == 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	gin.SetMode(gin.ReleaseMode)
+	s := &Server{svc: svc, log: log, cfg: cfg, engine: gin.New(), metrics: newMetrics(prometheus.NewRegistry()), api: newAPIDoc()}
+	s.engine.HandleMethodNotAllowed = true
+	s.engine.Use(s.recover, s.metrics.observe, s.limitBody)
+	s.engine.NoRoute(func(c *gin.Context) { s.writeError(c, errNoRoute) })
+	s.engine.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{errorDetail{Code: "method_not_allowed", Message: "method not allowed"}})
+	})
+	s.routes()
+	return s
+}
+
+// ServeHTTP makes Server an http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Routes lists the registered method and path pairs, for tests and docs.
+func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }
+
+func (s *Server) recover(c *gin.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			if r == http.ErrAbortHandler {
+				panic(r)
+			}
+			s.log.ErrorContext(c.Request.Context(), "panic", "route", c.FullPath(), "panic", r)
+			c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody{errorDetail{Code: "internal", Message: "internal error"}})
+		}
+	}()
+	c.Next()
+}
+
+func (s *Server) limitBody(c *gin.Context) {
+	if c.Request.ContentLength > s.cfg.MaxBodyBytes {
+		s.writeError(c, &http.MaxBytesError{Limit: s.cfg.MaxBodyBytes})
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
+	c.Next()
+}
+
+func (s *Server) routes() {
+	e := s.engine
+	e.GET("/healthz", s.h(s.healthz))
+	e.GET("/readyz", s.h(s.readyz))
+	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
+
+	v1 := e.Group("/api/v1")
+	v1.GET("/openapi.json", s.h(s.openapi))
+	v1.GET("/changes", s.h(s.changes))
+	v1.GET("/stages", s.h(s.listStages))
+	v1.POST("/stages", s.idempotent, s.h(s.createStage))
+	v1.PATCH("/stages/:id", s.h(s.updateStage))
+	v1.DELETE("/stages/:id", s.h(s.deleteStage))
+	v1.GET("/accounts/:id/revenue", s.h(s.listRevenue))
+	v1.PUT("/revenue", s.h(s.putRevenue))
+
+	mount(s, v1, resource[accounts.User, accounts.UserFilter]{
+		path: "users", create: s.svc.CreateUser, get: s.svc.GetUser, update: s.svc.UpdateUser,
+		delete: s.svc.DeleteUser, list: s.svc.ListUsers, filter: userFilter,
+	})
+	mount(s, v1, resource[accounts.Account, accounts.AccountFilter]{
+		path: "accounts", create: s.svc.CreateAccount, get: s.svc.GetAccount, update: s.svc.UpdateAccount,
+		delete: s.svc.DeleteAccount, list: s.svc.ListAccounts, filter: accountFilter,
+	})
+	mount(s, v1, resource[accounts.Contact, accounts.ContactFilter]{
+		path: "contacts", create: s.svc.CreateContact, get: s.svc.GetContact, update: s.svc.UpdateContact,
+		delete: s.svc.DeleteContact, list: s.svc.ListContacts, filter: contactFilter,
+	})
+	mount(s, v1, resource[accounts.Opportunity, accounts.OpportunityFilter]{
+		path: "opportunities", create: s.svc.CreateOpportunity, get: s.svc.GetOpportunity, update: s.svc.UpdateOpportunity,
+		delete: s.svc.DeleteOpportunity, list: s.svc.ListOpportunities, filter: opportunityFilter,
+	})
+	mount(s, v1, resource[accounts.Activity, accounts.ActivityFilter]{
+		path: "activities", create: s.svc.CreateActivity, get: s.svc.GetActivity, update: s.svc.UpdateActivity,
+		delete: s.svc.DeleteActivity, list: s.svc.ListActivities, filter: activityFilter,
+	})
+	mount(s, v1, resource[accounts.Task, accounts.TaskFilter]{
+		path: "tasks", create: s.svc.CreateTask, get: s.svc.GetTask, update: s.svc.UpdateTask,
+		delete: s.svc.DeleteTask, list: s.svc.ListTasks, filter: taskFilter,
+	})
+	mount(s, v1, resource[accounts.Territory, accounts.TerritoryFilter]{
+		path: "territories", create: s.svc.CreateTerritory, get: s.svc.GetTerritory, update: s.svc.UpdateTerritory,
+		delete: s.svc.DeleteTerritory, list: s.svc.ListTerritories, filter: territoryFilter,
+	})
+}
+
+func (s *Server) healthz(c *gin.Context) error {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	return nil
+}
+
+func (s *Server) readyz(c *gin.Context) error {
+	if err := s.svc.Ready(c.Request.Context()); err != nil {
+		s.log.WarnContext(c.Request.Context(), "not ready", "err", err)
+		c.JSON(http.StatusServiceUnavailable, errorBody{errorDetail{Code: "not_ready", Message: "store not ready"}})
+		return nil
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	return nil
+}
