@@ -17,6 +17,7 @@ type metrics struct {
 	reg      *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	store    *prometheus.HistogramVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -29,8 +30,12 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "tournee_http_request_duration_seconds", Help: "HTTP request latency by route and method.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 		}, []string{"route", "method"}),
+		store: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tournee_store_call_duration_seconds", Help: "Store call latency by method.",
+			Buckets: []float64{.00005, .0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, 1, 5},
+		}, []string{"method"}),
 	}
-	reg.MustRegister(m.requests, m.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(m.requests, m.latency, m.store, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 
@@ -45,6 +50,10 @@ func (m *metrics) observe(c *gin.Context) {
 	}
 	m.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
 	m.latency.WithLabelValues(route, c.Request.Method).Observe(time.Since(start).Seconds())
+}
+
+func (m *metrics) observeStore(method string, d time.Duration) {
+	m.store.WithLabelValues(method).Observe(d.Seconds())
 }
 
 func (m *metrics) handler() http.Handler {

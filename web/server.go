@@ -31,13 +31,18 @@ type Server struct {
 	api     *apiDoc
 }
 
-// New builds the server and its routes.
-func New(svc *accounts.Service, log *slog.Logger, cfg Config) *Server {
+// New builds the server and its routes over store, whose calls it times
+// for /metrics.
+func New(store accounts.Store, log *slog.Logger, cfg Config) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	gin.SetMode(gin.ReleaseMode)
-	s := &Server{svc: svc, log: log, cfg: cfg, engine: gin.New(), metrics: newMetrics(prometheus.NewRegistry()), api: newAPIDoc()}
+	m := newMetrics(prometheus.NewRegistry())
+	s := &Server{
+		svc: accounts.NewService(accounts.Timed(store, m.observeStore)),
+		log: log, cfg: cfg, engine: gin.New(), metrics: m, api: newAPIDoc(),
+	}
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.Use(s.recover, s.metrics.observe, s.limitBody)
 	s.engine.NoRoute(func(c *gin.Context) { s.writeError(c, errNoRoute) })
@@ -78,6 +83,7 @@ func (s *Server) limitBody(c *gin.Context) {
 
 func (s *Server) routes() {
 	e := s.engine
+	e.GET("/", s.h(s.index))
 	e.GET("/healthz", s.h(s.healthz))
 	e.GET("/readyz", s.h(s.readyz))
 	e.GET("/metrics", gin.WrapH(s.metrics.handler()))

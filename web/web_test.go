@@ -30,7 +30,7 @@ func newServer(t *testing.T) (*web.Server, *sqlite.DB) {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return web.New(accounts.NewService(db), slog.New(slog.DiscardHandler), web.Config{MaxBodyBytes: 64 << 10}), db
+	return web.New(db, slog.New(slog.DiscardHandler), web.Config{MaxBodyBytes: 64 << 10}), db
 }
 
 // do sends one request; headers come as name, value pairs.
@@ -301,8 +301,13 @@ func TestHealthAndMetrics(t *testing.T) {
 	wantStatus(t, do(t, s, "GET", "/api/v1/accounts/1", ""), http.StatusNotFound)
 	w := do(t, s, "GET", "/metrics", "")
 	wantStatus(t, w, http.StatusOK)
-	if want := `tournee_http_requests_total{method="GET",route="/api/v1/accounts/:id",status="404"} 1`; !strings.Contains(w.Body.String(), want) {
-		t.Errorf("metrics lack %s", want)
+	for _, want := range []string{
+		`tournee_http_requests_total{method="GET",route="/api/v1/accounts/:id",status="404"} 1`,
+		`tournee_store_call_duration_seconds_count{method="GetAccount"} 1`,
+	} {
+		if !strings.Contains(w.Body.String(), want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 	db.Close()
 	wantStatus(t, do(t, s, "GET", "/readyz", ""), http.StatusServiceUnavailable)

@@ -1,0 +1,264 @@
+package accounts
+
+import (
+	"context"
+	"time"
+)
+
+// Timed returns s with every call reported to observe with the method name
+// and its duration, for the store timings of /metrics.
+func Timed(s Store, observe func(method string, d time.Duration)) Store {
+	return timed{s, observe}
+}
+
+type timed struct {
+	Store
+	observe func(string, time.Duration)
+}
+
+func (tm timed) since(method string, start time.Time) { tm.observe(method, time.Since(start)) }
+
+func (tm timed) CreateUser(ctx context.Context, u User) (User, error) {
+	defer tm.since("CreateUser", time.Now())
+	return tm.Store.CreateUser(ctx, u)
+}
+
+func (tm timed) GetUser(ctx context.Context, id int64) (User, error) {
+	defer tm.since("GetUser", time.Now())
+	return tm.Store.GetUser(ctx, id)
+}
+
+func (tm timed) UserByEmail(ctx context.Context, email string) (User, error) {
+	defer tm.since("UserByEmail", time.Now())
+	return tm.Store.UserByEmail(ctx, email)
+}
+
+func (tm timed) UpdateUser(ctx context.Context, u User, version int64) (User, error) {
+	defer tm.since("UpdateUser", time.Now())
+	return tm.Store.UpdateUser(ctx, u, version)
+}
+
+func (tm timed) DeleteUser(ctx context.Context, id, version int64) error {
+	defer tm.since("DeleteUser", time.Now())
+	return tm.Store.DeleteUser(ctx, id, version)
+}
+
+func (tm timed) ListUsers(ctx context.Context, f UserFilter) ([]User, error) {
+	defer tm.since("ListUsers", time.Now())
+	return tm.Store.ListUsers(ctx, f)
+}
+
+func (tm timed) CreateAccount(ctx context.Context, a Account) (Account, error) {
+	defer tm.since("CreateAccount", time.Now())
+	return tm.Store.CreateAccount(ctx, a)
+}
+
+func (tm timed) CreateAccounts(ctx context.Context, as []Account) ([]Account, error) {
+	defer tm.since("CreateAccounts", time.Now())
+	return tm.Store.CreateAccounts(ctx, as)
+}
+
+func (tm timed) GetAccount(ctx context.Context, id int64) (Account, error) {
+	defer tm.since("GetAccount", time.Now())
+	return tm.Store.GetAccount(ctx, id)
+}
+
+func (tm timed) UpdateAccount(ctx context.Context, a Account, version int64) (Account, error) {
+	defer tm.since("UpdateAccount", time.Now())
+	return tm.Store.UpdateAccount(ctx, a, version)
+}
+
+func (tm timed) DeleteAccount(ctx context.Context, id, version int64) error {
+	defer tm.since("DeleteAccount", time.Now())
+	return tm.Store.DeleteAccount(ctx, id, version)
+}
+
+func (tm timed) ListAccounts(ctx context.Context, f AccountFilter) ([]Account, error) {
+	defer tm.since("ListAccounts", time.Now())
+	return tm.Store.ListAccounts(ctx, f)
+}
+
+func (tm timed) PutRevenue(ctx context.Context, rs []Revenue) error {
+	defer tm.since("PutRevenue", time.Now())
+	return tm.Store.PutRevenue(ctx, rs)
+}
+
+func (tm timed) ListRevenue(ctx context.Context, accountID int64) ([]Revenue, error) {
+	defer tm.since("ListRevenue", time.Now())
+	return tm.Store.ListRevenue(ctx, accountID)
+}
+
+func (tm timed) CreateContact(ctx context.Context, c Contact) (Contact, error) {
+	defer tm.since("CreateContact", time.Now())
+	return tm.Store.CreateContact(ctx, c)
+}
+
+func (tm timed) CreateContacts(ctx context.Context, cs []Contact) ([]Contact, error) {
+	defer tm.since("CreateContacts", time.Now())
+	return tm.Store.CreateContacts(ctx, cs)
+}
+
+func (tm timed) GetContact(ctx context.Context, id int64) (Contact, error) {
+	defer tm.since("GetContact", time.Now())
+	return tm.Store.GetContact(ctx, id)
+}
+
+func (tm timed) UpdateContact(ctx context.Context, c Contact, version int64) (Contact, error) {
+	defer tm.since("UpdateContact", time.Now())
+	return tm.Store.UpdateContact(ctx, c, version)
+}
+
+func (tm timed) DeleteContact(ctx context.Context, id, version int64) error {
+	defer tm.since("DeleteContact", time.Now())
+	return tm.Store.DeleteContact(ctx, id, version)
+}
+
+func (tm timed) ListContacts(ctx context.Context, f ContactFilter) ([]Contact, error) {
+	defer tm.since("ListContacts", time.Now())
+	return tm.Store.ListContacts(ctx, f)
+}
+
+func (tm timed) CreateStage(ctx context.Context, s Stage) (Stage, error) {
+	defer tm.since("CreateStage", time.Now())
+	return tm.Store.CreateStage(ctx, s)
+}
+
+func (tm timed) UpdateStage(ctx context.Context, s Stage) (Stage, error) {
+	defer tm.since("UpdateStage", time.Now())
+	return tm.Store.UpdateStage(ctx, s)
+}
+
+func (tm timed) DeleteStage(ctx context.Context, id int64) error {
+	defer tm.since("DeleteStage", time.Now())
+	return tm.Store.DeleteStage(ctx, id)
+}
+
+func (tm timed) ListStages(ctx context.Context) ([]Stage, error) {
+	defer tm.since("ListStages", time.Now())
+	return tm.Store.ListStages(ctx)
+}
+
+func (tm timed) CreateOpportunity(ctx context.Context, o Opportunity) (Opportunity, error) {
+	defer tm.since("CreateOpportunity", time.Now())
+	return tm.Store.CreateOpportunity(ctx, o)
+}
+
+func (tm timed) GetOpportunity(ctx context.Context, id int64) (Opportunity, error) {
+	defer tm.since("GetOpportunity", time.Now())
+	return tm.Store.GetOpportunity(ctx, id)
+}
+
+func (tm timed) UpdateOpportunity(ctx context.Context, o Opportunity, version int64) (Opportunity, error) {
+	defer tm.since("UpdateOpportunity", time.Now())
+	return tm.Store.UpdateOpportunity(ctx, o, version)
+}
+
+func (tm timed) DeleteOpportunity(ctx context.Context, id, version int64) error {
+	defer tm.since("DeleteOpportunity", time.Now())
+	return tm.Store.DeleteOpportunity(ctx, id, version)
+}
+
+func (tm timed) ListOpportunities(ctx context.Context, f OpportunityFilter) ([]Opportunity, error) {
+	defer tm.since("ListOpportunities", time.Now())
+	return tm.Store.ListOpportunities(ctx, f)
+}
+
+func (tm timed) CreateActivity(ctx context.Context, a Activity) (Activity, error) {
+	defer tm.since("CreateActivity", time.Now())
+	return tm.Store.CreateActivity(ctx, a)
+}
+
+func (tm timed) GetActivity(ctx context.Context, id int64) (Activity, error) {
+	defer tm.since("GetActivity", time.Now())
+	return tm.Store.GetActivity(ctx, id)
+}
+
+func (tm timed) UpdateActivity(ctx context.Context, a Activity, version int64) (Activity, error) {
+	defer tm.since("UpdateActivity", time.Now())
+	return tm.Store.UpdateActivity(ctx, a, version)
+}
+
+func (tm timed) DeleteActivity(ctx context.Context, id, version int64) error {
+	defer tm.since("DeleteActivity", time.Now())
+	return tm.Store.DeleteActivity(ctx, id, version)
+}
+
+func (tm timed) ListActivities(ctx context.Context, f ActivityFilter) ([]Activity, error) {
+	defer tm.since("ListActivities", time.Now())
+	return tm.Store.ListActivities(ctx, f)
+}
+
+func (tm timed) CreateTask(ctx context.Context, t Task) (Task, error) {
+	defer tm.since("CreateTask", time.Now())
+	return tm.Store.CreateTask(ctx, t)
+}
+
+func (tm timed) GetTask(ctx context.Context, id int64) (Task, error) {
+	defer tm.since("GetTask", time.Now())
+	return tm.Store.GetTask(ctx, id)
+}
+
+func (tm timed) UpdateTask(ctx context.Context, t Task, version int64) (Task, error) {
+	defer tm.since("UpdateTask", time.Now())
+	return tm.Store.UpdateTask(ctx, t, version)
+}
+
+func (tm timed) DeleteTask(ctx context.Context, id, version int64) error {
+	defer tm.since("DeleteTask", time.Now())
+	return tm.Store.DeleteTask(ctx, id, version)
+}
+
+func (tm timed) ListTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
+	defer tm.since("ListTasks", time.Now())
+	return tm.Store.ListTasks(ctx, f)
+}
+
+func (tm timed) CreateTerritory(ctx context.Context, t Territory) (Territory, error) {
+	defer tm.since("CreateTerritory", time.Now())
+	return tm.Store.CreateTerritory(ctx, t)
+}
+
+func (tm timed) GetTerritory(ctx context.Context, id int64) (Territory, error) {
+	defer tm.since("GetTerritory", time.Now())
+	return tm.Store.GetTerritory(ctx, id)
+}
+
+func (tm timed) UpdateTerritory(ctx context.Context, t Territory, version int64) (Territory, error) {
+	defer tm.since("UpdateTerritory", time.Now())
+	return tm.Store.UpdateTerritory(ctx, t, version)
+}
+
+func (tm timed) DeleteTerritory(ctx context.Context, id, version int64) error {
+	defer tm.since("DeleteTerritory", time.Now())
+	return tm.Store.DeleteTerritory(ctx, id, version)
+}
+
+func (tm timed) ListTerritories(ctx context.Context, f TerritoryFilter) ([]Territory, error) {
+	defer tm.since("ListTerritories", time.Now())
+	return tm.Store.ListTerritories(ctx, f)
+}
+
+func (tm timed) Changes(ctx context.Context, after int64, limit int) ([]Change, error) {
+	defer tm.since("Changes", time.Now())
+	return tm.Store.Changes(ctx, after, limit)
+}
+
+func (tm timed) ClaimIdempotencyKey(ctx context.Context, key, fingerprint string) (*IdempotentResponse, error) {
+	defer tm.since("ClaimIdempotencyKey", time.Now())
+	return tm.Store.ClaimIdempotencyKey(ctx, key, fingerprint)
+}
+
+func (tm timed) SaveIdempotentResponse(ctx context.Context, key string, status int, body []byte) error {
+	defer tm.since("SaveIdempotentResponse", time.Now())
+	return tm.Store.SaveIdempotentResponse(ctx, key, status, body)
+}
+
+func (tm timed) ReleaseIdempotencyKey(ctx context.Context, key string) error {
+	defer tm.since("ReleaseIdempotencyKey", time.Now())
+	return tm.Store.ReleaseIdempotencyKey(ctx, key)
+}
+
+func (tm timed) Ready(ctx context.Context) error {
+	defer tm.since("Ready", time.Now())
+	return tm.Store.Ready(ctx)
+}

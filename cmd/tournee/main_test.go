@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestRedactURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"postgres://tournee:s3cret@db:5432/tournee?sslmode=disable", "postgres://tournee:xxxxx@db:5432/tournee?sslmode=disable"},
+		{"postgres://db/tournee?password=s3cret&sslmode=disable", "postgres://db/tournee?password=xxxxx&sslmode=disable"},
+		{"postgres://db/tournee", "postgres://db/tournee"},
+		{"postgres://u:p@[::1", "(unparsable URL)"},
+	}
+	for _, tt := range tests {
+		if got := redactURL(tt.in); got != tt.want || strings.Contains(got, "s3cret") {
+			t.Errorf("redactURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestConfig(t *testing.T) {
+	env := map[string]string{"TOURNEE_ADDR": "127.0.0.1:9999", "DATABASE_URL": "postgres://u:pw@h/db"}
+	cfg := configFromEnv(func(k string) string { return env[k] })
+	if cfg.Addr != "127.0.0.1:9999" || cfg.DB != "./tournee.db" || cfg.DatabaseURL != env["DATABASE_URL"] {
+		t.Errorf("config = %+v", cfg)
+	}
+	var sb strings.Builder
+	cfg.print(&sb)
+	if strings.Contains(sb.String(), "pw") || !strings.Contains(sb.String(), "postgres://u:xxxxx@h/db") {
+		t.Errorf("printed config %q leaks or lacks the URL", sb.String())
+	}
+}
+
+// TestServeAndShutdown runs `tournee serve` on a free loopback port over a
+// new SQLite file, checks that it answers, then stops it as SIGTERM would.
+func TestServeAndShutdown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, w := io.Pipe()
+	db := filepath.Join(t.TempDir(), "tournee.db")
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, func(string) string { return "" }, w, io.Discard)
+		w.Close()
+	}()
+
+	var addr string
+	lines := bufio.NewScanner(out)
+	for lines.Scan() {
+		if a, ok := strings.CutPrefix(lines.Text(), "tournee: listening on "); ok {
+			addr = a
+			break
+		}
+	}
+	if addr == "" {
+		t.Fatalf("serve stopped before listening: %v", <-done)
+	}
+	go io.Copy(io.Discard, out)
+
+	for _, path := range []string{"/healthz", "/readyz", "/api/v1/accounts"} {
+		resp, err := http.Get(addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s = %d, want 200", path, resp.StatusCode)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve returned %v after shutdown, want nil", err)
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `unknown command "frobnicate"`) {
+		t.Errorf("err = %v", err)
+	}
+	if err := run(context.Background(), nil, func(string) string { return "" }, io.Discard, io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Errorf("no command: err = %v, want usage", err)
+	}
+}
