@@ -64,7 +64,7 @@ var innerRules = []struct{ pkg, may string }{
 	{"accounts/postgres", "accounts geo"},
 	{"accounts", "accounts geo"}, // but not the store drivers: see allowed
 	{"web", "web accounts planner geo"},
-	{"cmd", "cmd web accounts planner geo"},
+	{"cmd", "cmd web accounts accounts/sqlite accounts/postgres planner geo"},
 }
 
 func TestAllowed(t *testing.T) {
