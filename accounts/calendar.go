@@ -84,14 +84,25 @@ func (o OpeningHours) Known() bool {
 	return false
 }
 
+// MarshalJSON writes the days in week order, Monday first, as people read them.
 func (o OpeningHours) MarshalJSON() ([]byte, error) {
-	m := map[string][]Interval{}
-	for d, ivs := range o {
-		if len(ivs) > 0 {
-			m[weekdayNames[d]] = ivs
+	buf := []byte{'{'}
+	for i := range 7 {
+		d := (i + 1) % 7
+		if len(o[d]) == 0 {
+			continue
 		}
+		ivs, err := json.Marshal(o[d])
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) > 1 {
+			buf = append(buf, ',')
+		}
+		buf = append(append(append(buf, '"'), weekdayNames[d]...), `":`...)
+		buf = append(buf, ivs...)
 	}
-	return json.Marshal(m)
+	return append(buf, '}'), nil
 }
 
 func (o *OpeningHours) UnmarshalJSON(b []byte) error {

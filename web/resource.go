@@ -21,7 +21,8 @@ type record[T any] interface {
 
 // resource describes the CRUD endpoints of one record type; mount registers them.
 type resource[T any, F any] struct {
-	path   string
+	path   string // plural, in URLs
+	entity string // singular, in messages
 	create func(context.Context, T) (T, error)
 	get    func(context.Context, int64) (T, error)
 	update func(context.Context, T, int64) (T, error)
@@ -43,6 +44,7 @@ const (
 )
 
 func mount[T any, F any, P record[T]](s *Server, g *gin.RouterGroup, r resource[T, F]) {
+	s.api.resource(g.BasePath(), r.path, new(T))
 	base := "/" + r.path
 	g.POST(base, s.idempotent, s.h(func(c *gin.Context) error {
 		var v T
@@ -99,7 +101,7 @@ func mount[T any, F any, P record[T]](s *Server, g *gin.RouterGroup, r resource[
 			version = meta.Version
 		}
 		if version != meta.Version {
-			return fmt.Errorf("%w: %s %d is at version %d", accounts.ErrStale, r.path, id, meta.Version)
+			return fmt.Errorf("%w: %s %d is at version %d", accounts.ErrStale, r.entity, id, meta.Version)
 		}
 		// Decoding onto the current record makes the body a partial update:
 		// fields it leaves out keep their value.

@@ -99,31 +99,38 @@ func (s *Server) routes() {
 	v1.PUT("/revenue", s.h(s.putRevenue))
 
 	mount(s, v1, resource[accounts.User, accounts.UserFilter]{
-		path: "users", create: s.svc.CreateUser, get: s.svc.GetUser, update: s.svc.UpdateUser,
+		path: "users", entity: accounts.EntityUser,
+		create: s.svc.CreateUser, get: s.svc.GetUser, update: s.svc.UpdateUser,
 		delete: s.svc.DeleteUser, list: s.svc.ListUsers, filter: userFilter,
 	})
 	mount(s, v1, resource[accounts.Account, accounts.AccountFilter]{
-		path: "accounts", create: s.svc.CreateAccount, get: s.svc.GetAccount, update: s.svc.UpdateAccount,
+		path: "accounts", entity: accounts.EntityAccount,
+		create: s.svc.CreateAccount, get: s.svc.GetAccount, update: s.svc.UpdateAccount,
 		delete: s.svc.DeleteAccount, list: s.svc.ListAccounts, filter: accountFilter,
 	})
 	mount(s, v1, resource[accounts.Contact, accounts.ContactFilter]{
-		path: "contacts", create: s.svc.CreateContact, get: s.svc.GetContact, update: s.svc.UpdateContact,
+		path: "contacts", entity: accounts.EntityContact,
+		create: s.svc.CreateContact, get: s.svc.GetContact, update: s.svc.UpdateContact,
 		delete: s.svc.DeleteContact, list: s.svc.ListContacts, filter: contactFilter,
 	})
 	mount(s, v1, resource[accounts.Opportunity, accounts.OpportunityFilter]{
-		path: "opportunities", create: s.svc.CreateOpportunity, get: s.svc.GetOpportunity, update: s.svc.UpdateOpportunity,
+		path: "opportunities", entity: accounts.EntityOpportunity,
+		create: s.svc.CreateOpportunity, get: s.svc.GetOpportunity, update: s.svc.UpdateOpportunity,
 		delete: s.svc.DeleteOpportunity, list: s.svc.ListOpportunities, filter: opportunityFilter,
 	})
 	mount(s, v1, resource[accounts.Activity, accounts.ActivityFilter]{
-		path: "activities", create: s.svc.CreateActivity, get: s.svc.GetActivity, update: s.svc.UpdateActivity,
+		path: "activities", entity: accounts.EntityActivity,
+		create: s.svc.CreateActivity, get: s.svc.GetActivity, update: s.svc.UpdateActivity,
 		delete: s.svc.DeleteActivity, list: s.svc.ListActivities, filter: activityFilter,
 	})
 	mount(s, v1, resource[accounts.Task, accounts.TaskFilter]{
-		path: "tasks", create: s.svc.CreateTask, get: s.svc.GetTask, update: s.svc.UpdateTask,
+		path: "tasks", entity: accounts.EntityTask,
+		create: s.svc.CreateTask, get: s.svc.GetTask, update: s.svc.UpdateTask,
 		delete: s.svc.DeleteTask, list: s.svc.ListTasks, filter: taskFilter,
 	})
 	mount(s, v1, resource[accounts.Territory, accounts.TerritoryFilter]{
-		path: "territories", create: s.svc.CreateTerritory, get: s.svc.GetTerritory, update: s.svc.UpdateTerritory,
+		path: "territories", entity: accounts.EntityTerritory,
+		create: s.svc.CreateTerritory, get: s.svc.GetTerritory, update: s.svc.UpdateTerritory,
 		delete: s.svc.DeleteTerritory, list: s.svc.ListTerritories, filter: territoryFilter,
 	})
 }
