@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -109,7 +110,7 @@ func accountFilter(q *query, p accounts.Page) accounts.AccountFilter {
 	return accounts.AccountFilter{Page: p,
 		Kind:         enum(q, "kind", accounts.KindProspect, accounts.KindClient, accounts.KindFormer),
 		OwnerID:      q.id("owner_id"),
-		Tag:          q.str("tag"),
+		Tag:          strings.ToLower(strings.TrimSpace(q.str("tag"))), // tags are stored lower-cased
 		Segment:      q.str("segment"),
 		NamePrefix:   q.str("q"),
 		UpdatedSince: q.time("updated_since"),

@@ -127,7 +127,7 @@ func TestAccountLifecycle(t *testing.T) {
 		t.Errorf("change feed moved from %d to %d on refused writes", seq, got)
 	}
 
-	w = do(t, s, "GET", "/api/v1/accounts?kind=client&q=lamb&tag=industrie", "")
+	w = do(t, s, "GET", "/api/v1/accounts?kind=client&q=lamb&tag=Industrie", "")
 	wantStatus(t, w, http.StatusOK)
 	if got := decode[struct{ Items []accounts.Account }](t, w).Items; len(got) != 1 || got[0].ID != created.ID {
 		t.Errorf("filtered list = %+v", got)

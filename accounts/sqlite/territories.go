@@ -1,0 +1,97 @@
+package sqlite
+
+import (
+	"context"
+
+	"github.com/tournee/tournee/accounts"
+	"github.com/tournee/tournee/geo"
+)
+
+// territoryCols are the columns a territory write sets, in the order of
+// territoryValues.
+const territoryCols = `layer, name, geometry, min_lat, min_lng, max_lat, max_lng, priority, assignee_id`
+
+const selectTerritory = `SELECT id, version, created_at, updated_at, layer, name, geometry, priority, assignee_id
+	FROM territories`
+
+var (
+	insertTerritory = insertSQL("territories", territoryCols)
+	updateTerritory = updateSQL("territories", territoryCols)
+)
+
+// territoryValues returns the values of territoryCols and sets t's fields as
+// a read will return them. The geometry is kept as WKB with its bounding box
+// beside it, so that a later query can select territories by box first.
+func territoryValues(t *accounts.Territory) ([]any, error) {
+	if t.Geometry.IsZero() {
+		return []any{t.Layer, t.Name, nil, nil, nil, nil, nil, t.Priority, t.AssigneeID}, nil
+	}
+	wkb := t.Geometry.WKB()
+	back, err := geo.AreaFromWKB(wkb)
+	if err != nil {
+		return nil, err
+	}
+	t.Geometry = back
+	b := back.Bounds()
+	return []any{t.Layer, t.Name, wkb, b.Min.Lat, b.Min.Lng, b.Max.Lat, b.Max.Lng, t.Priority, t.AssigneeID}, nil
+}
+
+func scanTerritory(s scanner) (accounts.Territory, error) {
+	var t accounts.Territory
+	var wkb []byte
+	err := s.Scan(&t.ID, &t.Version, timeCol{&t.CreatedAt}, timeCol{&t.UpdatedAt}, &t.Layer, &t.Name, &wkb,
+		&t.Priority, &t.AssigneeID)
+	if err != nil || wkb == nil {
+		return t, err
+	}
+	t.Geometry, err = geo.AreaFromWKB(wkb)
+	return t, err
+}
+
+// CreateTerritory stores a new territory.
+func (db *DB) CreateTerritory(ctx context.Context, t accounts.Territory) (accounts.Territory, error) {
+	values, err := territoryValues(&t)
+	if err != nil {
+		return accounts.Territory{}, err
+	}
+	err = db.insert(ctx, insertTerritory, accounts.EntityTerritory, [][]any{values}, func(_ int, m accounts.Meta) { t.Meta = m })
+	if err != nil {
+		return accounts.Territory{}, err
+	}
+	return t, nil
+}
+
+// GetTerritory returns the territory with id.
+func (db *DB) GetTerritory(ctx context.Context, id int64) (accounts.Territory, error) {
+	return get(ctx, db.db, scanTerritory, accounts.EntityTerritory, id, selectTerritory+` WHERE id = ?`, id)
+}
+
+// UpdateTerritory replaces the fields of territory t.ID.
+func (db *DB) UpdateTerritory(ctx context.Context, t accounts.Territory, version int64) (accounts.Territory, error) {
+	values, err := territoryValues(&t)
+	if err != nil {
+		return accounts.Territory{}, err
+	}
+	if err := db.update(ctx, updateTerritory, "territories", accounts.EntityTerritory, values, &t.Meta, version); err != nil {
+		return accounts.Territory{}, err
+	}
+	return t, nil
+}
+
+// DeleteTerritory deletes a territory.
+func (db *DB) DeleteTerritory(ctx context.Context, id, version int64) error {
+	return db.remove(ctx, "territories", accounts.EntityTerritory, id, version, nil)
+}
+
+// ListTerritories returns one page of territories.
+func (db *DB) ListTerritories(ctx context.Context, f accounts.TerritoryFilter) ([]accounts.Territory, error) {
+	var w where
+	if f.Layer != "" {
+		w.add(`layer = ?`, f.Layer)
+	}
+	if f.AssigneeID != 0 {
+		w.add(`assignee_id = ?`, f.AssigneeID)
+	}
+	q, args := w.query(selectTerritory, f.Page)
+	return list(ctx, db.db, scanTerritory, q, args...)
+}
