@@ -55,7 +55,7 @@ func TestPragmas(t *testing.T) {
 		{"journal_mode", "wal"},
 		{"foreign_keys", "1"},
 		{"busy_timeout", "5000"},
-		{"synchronous", "1"}, // NORMAL
+		{"synchronous", "2"}, // FULL
 	} {
 		var got string
 		if err := db.db.QueryRow("PRAGMA " + c.pragma).Scan(&got); err != nil {
