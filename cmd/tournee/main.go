@@ -88,12 +88,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return seedDemo(ctx, st, *seed, stdout)
 	case "import":
 		// import parses its own flags, which may follow the file name.
-		st, err := openMigrated(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		return runImport(ctx, newService(st), args, stdout, stderr)
+		return runImport(ctx, cfg, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil

@@ -5,11 +5,15 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tournee/tournee/accounts"
 )
 
 func TestRedactURL(t *testing.T) {
@@ -88,5 +92,53 @@ func TestUnknownCommand(t *testing.T) {
 	}
 	if err := run(context.Background(), nil, func(string) string { return "" }, io.Discard, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("no command: err = %v, want usage", err)
+	}
+}
+
+// TestImportCommand imports a small Windows-1252 file through the command
+// line into a SQLite file, then checks that a file with one bad row writes
+// nothing in the default all-or-nothing mode.
+func TestImportCommand(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "tournee.db")
+	good := filepath.Join(dir, "good.csv")
+	// "Société" and "Béziers" in Windows-1252.
+	csv := "nom;type;latitude;longitude;potentiel;ville\r\nSoci\xe9t\xe9 A;client;43,344;3,215;30 000,50;B\xe9ziers\r\nB SARL;prospect;45.76;4.83;;Lyon\r\n"
+	if err := os.WriteFile(good, []byte(csv), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	noEnv := func(string) string { return "" }
+	var out strings.Builder
+	if err := run(context.Background(), []string{"import", "accounts", good, "--db", db}, noEnv, &out, io.Discard); err != nil {
+		t.Fatalf("import: %v\n%s", err, out.String())
+	}
+	bad := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(bad, []byte("name,kind,lat,lng\nC,client,45,4\nD,client,95,4\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var errOut strings.Builder
+	err := run(context.Background(), []string{"import", "--db", db, "accounts", bad}, noEnv, io.Discard, &errOut)
+	if err == nil || !strings.Contains(errOut.String(), "line 3: lat must be between -90 and 90") {
+		t.Errorf("bad file: err = %v, stderr %q", err, errOut.String())
+	}
+
+	st, err := openMigrated(context.Background(), config{DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	got, err := st.ListAccounts(context.Background(), accounts.AccountFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, a := range got {
+		names = append(names, a.Name+"/"+a.Address.City)
+	}
+	if want := "[Société A/Béziers B SARL/Lyon]"; fmt.Sprint(names) != want {
+		t.Errorf("accounts = %v, want %s", names, want)
+	}
+	if got[0].PotentialCents != 3000050 {
+		t.Errorf("potential = %d, want 3000050", got[0].PotentialCents)
 	}
 }
