@@ -84,6 +84,18 @@ type IdempotentResponse struct {
 // nothing. Updates ignore the Meta fields of their argument except ID.
 //
 // The acting user for the change feed comes from ActorFrom(ctx).
+//
+// Further rules the conformance suite (storetest) holds every store to:
+// Create returns exactly what a later Get returns (non-nil Tags, Dates and
+// WorkDays; nil Custom when it has no key; UTC times truncated to the
+// microsecond); UserByEmail ignores case; UpdatedSince includes records
+// updated at that very time; every reference to a user or from an activity
+// or task to an account blocks the delete of its target (ErrConflict);
+// deleting an account writes a delete change for each contact and
+// opportunity it takes with it, and one revenue delete (entity_id the
+// account) if it had revenue, so that offline clients drop them too;
+// empty bulk writes succeed and write nothing; in one PutRevenue batch the
+// last amount given for a month wins.
 type Store interface {
 	CreateUser(ctx context.Context, u User) (User, error)
 	GetUser(ctx context.Context, id int64) (User, error)
@@ -97,7 +109,7 @@ type Store interface {
 	CreateAccounts(ctx context.Context, as []Account) ([]Account, error)
 	GetAccount(ctx context.Context, id int64) (Account, error)
 	UpdateAccount(ctx context.Context, a Account, version int64) (Account, error)
-	DeleteAccount(ctx context.Context, id, version int64) error // deletes its contacts, revenue, opportunities too
+	DeleteAccount(ctx context.Context, id, version int64) error // takes its contacts, revenue and opportunities with it
 	ListAccounts(ctx context.Context, f AccountFilter) ([]Account, error)
 
 	// PutRevenue inserts or replaces the amount of each (account, month), all
