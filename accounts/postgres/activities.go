@@ -1,0 +1,187 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/tournee/tournee/accounts"
+	"github.com/tournee/tournee/geo"
+)
+
+const activityColumns = `id, version, created_at, updated_at, type, done, account_id, owner_id,
+    start_at, end_at, subject, report, check_in_lat, check_in_lng, travelled_m`
+
+func scanActivity(row scanner) (accounts.Activity, error) {
+	var a accounts.Activity
+	var lat, lng *float64
+	err := row.Scan(&a.ID, &a.Version, &a.CreatedAt, &a.UpdatedAt, &a.Type, &a.Done, &a.AccountID, &a.OwnerID,
+		&a.Start, &a.End, &a.Subject, &a.Report, &lat, &lng, &a.TravelledM)
+	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	a.Start, a.End = a.Start.UTC(), a.End.UTC()
+	if lat != nil && lng != nil {
+		a.CheckIn = &geo.Point{Lat: *lat, Lng: *lng}
+	}
+	return a, err
+}
+
+func activityArgs(a accounts.Activity) []any {
+	var lat, lng *float64
+	if a.CheckIn != nil {
+		lat, lng = &a.CheckIn.Lat, &a.CheckIn.Lng
+	}
+	return []any{string(a.Type), a.Done, a.AccountID, a.OwnerID, ts(a.Start), ts(a.End), a.Subject, a.Report,
+		lat, lng, a.TravelledM}
+}
+
+func (db *DB) CreateActivity(ctx context.Context, a accounts.Activity) (accounts.Activity, error) {
+	const q = `INSERT INTO activities (created_at, updated_at, version, type, done, account_id, owner_id,
+    start_at, end_at, subject, report, check_in_lat, check_in_lng, travelled_m)
+VALUES ($1, $1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+RETURNING ` + activityColumns
+	now := db.now()
+	var out accounts.Activity
+	err := db.write(ctx, false, func(tx pgx.Tx) error {
+		var err error
+		if out, err = scanActivity(tx.QueryRow(ctx, q, append([]any{now}, activityArgs(a)...)...)); err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, now, accounts.EntityActivity, accounts.OpCreate, out.ID)
+	})
+	return out, err
+}
+
+func (db *DB) GetActivity(ctx context.Context, id int64) (accounts.Activity, error) {
+	return get(ctx, db, scanActivity, accounts.EntityActivity, id, `SELECT `+activityColumns+` FROM activities WHERE id = $1`)
+}
+
+func (db *DB) UpdateActivity(ctx context.Context, a accounts.Activity, version int64) (accounts.Activity, error) {
+	const q = `UPDATE activities SET version = version + 1, updated_at = $1, type = $4, done = $5,
+    account_id = $6, owner_id = $7, start_at = $8, end_at = $9, subject = $10, report = $11,
+    check_in_lat = $12, check_in_lng = $13, travelled_m = $14
+WHERE id = $2 AND ($3 = 0 OR version = $3)
+RETURNING ` + activityColumns
+	now := db.now()
+	var out accounts.Activity
+	err := db.write(ctx, false, func(tx pgx.Tx) error {
+		var err error
+		out, err = scanActivity(tx.QueryRow(ctx, q, append([]any{now, a.ID, version}, activityArgs(a)...)...))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return stale(ctx, tx, "activities", accounts.EntityActivity, a.ID, version)
+		}
+		if err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, now, accounts.EntityActivity, accounts.OpUpdate, out.ID)
+	})
+	return out, err
+}
+
+func (db *DB) DeleteActivity(ctx context.Context, id, version int64) error {
+	return db.deleteVersioned(ctx, "activities", accounts.EntityActivity, id, version)
+}
+
+func (db *DB) ListActivities(ctx context.Context, f accounts.ActivityFilter) ([]accounts.Activity, error) {
+	w := newWhere(f.Page)
+	w.addID("account_id = ?", f.AccountID)
+	w.addID("owner_id = ?", f.OwnerID)
+	w.addString("type = ?", string(f.Type))
+	w.addSince(f.UpdatedSince)
+	q, args := w.query(`SELECT `+activityColumns+` FROM activities`, f.Page)
+	return list(ctx, db, scanActivity, q, args...)
+}
+
+const taskColumns = `id, version, created_at, updated_at, title, notes, account_id, assignee_id, created_by,
+    due, remind_at, status`
+
+func scanTask(row scanner) (accounts.Task, error) {
+	var t accounts.Task
+	var due pgtype.Date
+	err := row.Scan(&t.ID, &t.Version, &t.CreatedAt, &t.UpdatedAt, &t.Title, &t.Notes, &t.AccountID,
+		&t.AssigneeID, &t.CreatedBy, &due, &t.RemindAt, &t.Status)
+	t.CreatedAt, t.UpdatedAt = t.CreatedAt.UTC(), t.UpdatedAt.UTC()
+	t.Due = date(due)
+	if t.RemindAt != nil {
+		r := t.RemindAt.UTC()
+		t.RemindAt = &r
+	}
+	return t, err
+}
+
+func taskArgs(t accounts.Task) ([]any, error) {
+	due, err := dateArg("due", t.Due)
+	if err != nil {
+		return nil, err
+	}
+	var remindAt *time.Time
+	if t.RemindAt != nil {
+		r := ts(*t.RemindAt)
+		remindAt = &r
+	}
+	return []any{t.Title, t.Notes, t.AccountID, t.AssigneeID, t.CreatedBy, due, remindAt, string(t.Status)}, nil
+}
+
+func (db *DB) CreateTask(ctx context.Context, t accounts.Task) (accounts.Task, error) {
+	const q = `INSERT INTO tasks (created_at, updated_at, version, title, notes, account_id, assignee_id,
+    created_by, due, remind_at, status)
+VALUES ($1, $1, 1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING ` + taskColumns
+	args, err := taskArgs(t)
+	if err != nil {
+		return accounts.Task{}, err
+	}
+	now := db.now()
+	var out accounts.Task
+	err = db.write(ctx, false, func(tx pgx.Tx) error {
+		if out, err = scanTask(tx.QueryRow(ctx, q, append([]any{now}, args...)...)); err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, now, accounts.EntityTask, accounts.OpCreate, out.ID)
+	})
+	return out, err
+}
+
+func (db *DB) GetTask(ctx context.Context, id int64) (accounts.Task, error) {
+	return get(ctx, db, scanTask, accounts.EntityTask, id, `SELECT `+taskColumns+` FROM tasks WHERE id = $1`)
+}
+
+func (db *DB) UpdateTask(ctx context.Context, t accounts.Task, version int64) (accounts.Task, error) {
+	const q = `UPDATE tasks SET version = version + 1, updated_at = $1, title = $4, notes = $5, account_id = $6,
+    assignee_id = $7, created_by = $8, due = $9, remind_at = $10, status = $11
+WHERE id = $2 AND ($3 = 0 OR version = $3)
+RETURNING ` + taskColumns
+	args, err := taskArgs(t)
+	if err != nil {
+		return accounts.Task{}, err
+	}
+	now := db.now()
+	var out accounts.Task
+	err = db.write(ctx, false, func(tx pgx.Tx) error {
+		out, err = scanTask(tx.QueryRow(ctx, q, append([]any{now, t.ID, version}, args...)...))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return stale(ctx, tx, "tasks", accounts.EntityTask, t.ID, version)
+		}
+		if err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, now, accounts.EntityTask, accounts.OpUpdate, out.ID)
+	})
+	return out, err
+}
+
+func (db *DB) DeleteTask(ctx context.Context, id, version int64) error {
+	return db.deleteVersioned(ctx, "tasks", accounts.EntityTask, id, version)
+}
+
+func (db *DB) ListTasks(ctx context.Context, f accounts.TaskFilter) ([]accounts.Task, error) {
+	w := newWhere(f.Page)
+	w.addID("account_id = ?", f.AccountID)
+	w.addID("assignee_id = ?", f.AssigneeID)
+	w.addString("status = ?", string(f.Status))
+	w.addSince(f.UpdatedSince)
+	q, args := w.query(`SELECT `+taskColumns+` FROM tasks`, f.Page)
+	return list(ctx, db, scanTask, q, args...)
+}
