@@ -94,16 +94,7 @@ RETURNING ` + accountColumns
 	if err != nil {
 		return accounts.Account{}, err
 	}
-	now := db.now()
-	var out accounts.Account
-	err = db.write(ctx, false, func(tx pgx.Tx) error {
-		out, err = scanAccount(tx.QueryRow(ctx, q, append([]any{now}, args...)...))
-		if err != nil {
-			return err
-		}
-		return logChanges(ctx, tx, now, accounts.EntityAccount, accounts.OpCreate, out.ID)
-	})
-	return out, err
+	return insertOne(ctx, db, accounts.EntityAccount, q, scanAccount, args)
 }
 
 // CreateAccounts inserts all of as or none of them. It reserves the ids
@@ -170,19 +161,7 @@ RETURNING ` + accountColumns
 	if err != nil {
 		return accounts.Account{}, err
 	}
-	now := db.now()
-	var out accounts.Account
-	err = db.write(ctx, false, func(tx pgx.Tx) error {
-		out, err = scanAccount(tx.QueryRow(ctx, q, append([]any{now, a.ID, version}, args...)...))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return stale(ctx, tx, "accounts", accounts.EntityAccount, a.ID, version)
-		}
-		if err != nil {
-			return err
-		}
-		return logChanges(ctx, tx, now, accounts.EntityAccount, accounts.OpUpdate, out.ID)
-	})
-	return out, err
+	return updateOne(ctx, db, "accounts", accounts.EntityAccount, q, scanAccount, a.ID, version, args)
 }
 
 // DeleteAccount deletes the account; its contacts, revenue and

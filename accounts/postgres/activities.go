@@ -2,10 +2,8 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/tournee/tournee/accounts"
@@ -42,16 +40,7 @@ func (db *DB) CreateActivity(ctx context.Context, a accounts.Activity) (accounts
     start_at, end_at, subject, report, check_in_lat, check_in_lng, travelled_m)
 VALUES ($1, $1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 RETURNING ` + activityColumns
-	now := db.now()
-	var out accounts.Activity
-	err := db.write(ctx, false, func(tx pgx.Tx) error {
-		var err error
-		if out, err = scanActivity(tx.QueryRow(ctx, q, append([]any{now}, activityArgs(a)...)...)); err != nil {
-			return err
-		}
-		return logChanges(ctx, tx, now, accounts.EntityActivity, accounts.OpCreate, out.ID)
-	})
-	return out, err
+	return insertOne(ctx, db, accounts.EntityActivity, q, scanActivity, activityArgs(a))
 }
 
 func (db *DB) GetActivity(ctx context.Context, id int64) (accounts.Activity, error) {
@@ -64,20 +53,7 @@ func (db *DB) UpdateActivity(ctx context.Context, a accounts.Activity, version i
     check_in_lat = $12, check_in_lng = $13, travelled_m = $14
 WHERE id = $2 AND ($3 = 0 OR version = $3)
 RETURNING ` + activityColumns
-	now := db.now()
-	var out accounts.Activity
-	err := db.write(ctx, false, func(tx pgx.Tx) error {
-		var err error
-		out, err = scanActivity(tx.QueryRow(ctx, q, append([]any{now, a.ID, version}, activityArgs(a)...)...))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return stale(ctx, tx, "activities", accounts.EntityActivity, a.ID, version)
-		}
-		if err != nil {
-			return err
-		}
-		return logChanges(ctx, tx, now, accounts.EntityActivity, accounts.OpUpdate, out.ID)
-	})
-	return out, err
+	return updateOne(ctx, db, "activities", accounts.EntityActivity, q, scanActivity, a.ID, version, activityArgs(a))
 }
 
 func (db *DB) DeleteActivity(ctx context.Context, id, version int64) error {
@@ -133,15 +109,7 @@ RETURNING ` + taskColumns
 	if err != nil {
 		return accounts.Task{}, err
 	}
-	now := db.now()
-	var out accounts.Task
-	err = db.write(ctx, false, func(tx pgx.Tx) error {
-		if out, err = scanTask(tx.QueryRow(ctx, q, append([]any{now}, args...)...)); err != nil {
-			return err
-		}
-		return logChanges(ctx, tx, now, accounts.EntityTask, accounts.OpCreate, out.ID)
-	})
-	return out, err
+	return insertOne(ctx, db, accounts.EntityTask, q, scanTask, args)
 }
 
 func (db *DB) GetTask(ctx context.Context, id int64) (accounts.Task, error) {
@@ -157,19 +125,7 @@ RETURNING ` + taskColumns
 	if err != nil {
 		return accounts.Task{}, err
 	}
-	now := db.now()
-	var out accounts.Task
-	err = db.write(ctx, false, func(tx pgx.Tx) error {
-		out, err = scanTask(tx.QueryRow(ctx, q, append([]any{now, t.ID, version}, args...)...))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return stale(ctx, tx, "tasks", accounts.EntityTask, t.ID, version)
-		}
-		if err != nil {
-			return err
-		}
-		return logChanges(ctx, tx, now, accounts.EntityTask, accounts.OpUpdate, out.ID)
-	})
-	return out, err
+	return updateOne(ctx, db, "tasks", accounts.EntityTask, q, scanTask, t.ID, version, args)
 }
 
 func (db *DB) DeleteTask(ctx context.Context, id, version int64) error {

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -63,16 +62,7 @@ RETURNING ` + contactColumns
 	if err != nil {
 		return accounts.Contact{}, err
 	}
-	now := db.now()
-	var out accounts.Contact
-	err = db.write(ctx, false, func(tx pgx.Tx) error {
-		out, err = scanContact(tx.QueryRow(ctx, q, append([]any{now}, args...)...))
-		if err != nil {
-			return err
-		}
-		return logChanges(ctx, tx, now, accounts.EntityContact, accounts.OpCreate, out.ID)
-	})
-	return out, err
+	return insertOne(ctx, db, accounts.EntityContact, q, scanContact, args)
 }
 
 // CreateContacts inserts all of cs or none of them, with COPY as
@@ -127,19 +117,7 @@ RETURNING ` + contactColumns
 	if err != nil {
 		return accounts.Contact{}, err
 	}
-	now := db.now()
-	var out accounts.Contact
-	err = db.write(ctx, false, func(tx pgx.Tx) error {
-		out, err = scanContact(tx.QueryRow(ctx, q, append([]any{now, c.ID, version}, args...)...))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return stale(ctx, tx, "contacts", accounts.EntityContact, c.ID, version)
-		}
-		if err != nil {
-			return err
-		}
-		return logChanges(ctx, tx, now, accounts.EntityContact, accounts.OpUpdate, out.ID)
-	})
-	return out, err
+	return updateOne(ctx, db, "contacts", accounts.EntityContact, q, scanContact, c.ID, version, args)
 }
 
 func (db *DB) DeleteContact(ctx context.Context, id, version int64) error {

@@ -98,16 +98,7 @@ RETURNING ` + opportunityColumns
 	if err != nil {
 		return accounts.Opportunity{}, err
 	}
-	now := db.now()
-	var out accounts.Opportunity
-	err = db.write(ctx, false, func(tx pgx.Tx) error {
-		out, err = scanOpportunity(tx.QueryRow(ctx, q, append([]any{now}, args...)...))
-		if err != nil {
-			return err
-		}
-		return logChanges(ctx, tx, now, accounts.EntityOpportunity, accounts.OpCreate, out.ID)
-	})
-	return out, err
+	return insertOne(ctx, db, accounts.EntityOpportunity, q, scanOpportunity, args)
 }
 
 func (db *DB) GetOpportunity(ctx context.Context, id int64) (accounts.Opportunity, error) {
@@ -124,19 +115,7 @@ RETURNING ` + opportunityColumns
 	if err != nil {
 		return accounts.Opportunity{}, err
 	}
-	now := db.now()
-	var out accounts.Opportunity
-	err = db.write(ctx, false, func(tx pgx.Tx) error {
-		out, err = scanOpportunity(tx.QueryRow(ctx, q, append([]any{now, o.ID, version}, args...)...))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return stale(ctx, tx, "opportunities", accounts.EntityOpportunity, o.ID, version)
-		}
-		if err != nil {
-			return err
-		}
-		return logChanges(ctx, tx, now, accounts.EntityOpportunity, accounts.OpUpdate, out.ID)
-	})
-	return out, err
+	return updateOne(ctx, db, "opportunities", accounts.EntityOpportunity, q, scanOpportunity, o.ID, version, args)
 }
 
 func (db *DB) DeleteOpportunity(ctx context.Context, id, version int64) error {

@@ -253,6 +253,44 @@ func (db *DB) deleteVersioned(ctx context.Context, table, entity string, id, ver
 	})
 }
 
+// insertOne runs q, an INSERT … RETURNING whose $1 is the time and whose
+// further parameters are args, and feeds the created record's change.
+func insertOne[T any, P interface {
+	*T
+	Metadata() *accounts.Meta
+}](ctx context.Context, db *DB, entity, q string, scan func(scanner) (T, error), args []any) (T, error) {
+	now := db.now()
+	var out T
+	err := db.write(ctx, false, func(tx pgx.Tx) error {
+		var err error
+		if out, err = scan(tx.QueryRow(ctx, q, append([]any{now}, args...)...)); err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, now, entity, accounts.OpCreate, P(&out).Metadata().ID)
+	})
+	return out, err
+}
+
+// updateOne runs q, an UPDATE … RETURNING whose $1 is the time, $2 the id,
+// $3 the expected version (0: any) and further parameters args; no row
+// updated is told apart as missing or stale.
+func updateOne[T any](ctx context.Context, db *DB, table, entity, q string, scan func(scanner) (T, error), id, version int64, args []any) (T, error) {
+	now := db.now()
+	var out T
+	err := db.write(ctx, false, func(tx pgx.Tx) error {
+		var err error
+		out, err = scan(tx.QueryRow(ctx, q, append([]any{now, id, version}, args...)...))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return stale(ctx, tx, table, entity, id, version)
+		}
+		if err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, now, entity, accounts.OpUpdate, id)
+	})
+	return out, err
+}
+
 // scanner is a pgx.Row or pgx.Rows.
 type scanner interface{ Scan(dest ...any) error }
 

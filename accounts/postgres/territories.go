@@ -2,10 +2,7 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/tournee/tournee/accounts"
 	"github.com/tournee/tournee/geo"
@@ -46,16 +43,7 @@ func (db *DB) CreateTerritory(ctx context.Context, t accounts.Territory) (accoun
     min_lat, min_lng, max_lat, max_lng, priority, assignee_id)
 VALUES ($1, $1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING ` + territoryColumns
-	now := db.now()
-	var out accounts.Territory
-	err := db.write(ctx, false, func(tx pgx.Tx) error {
-		var err error
-		if out, err = scanTerritory(tx.QueryRow(ctx, q, append([]any{now}, territoryArgs(t)...)...)); err != nil {
-			return err
-		}
-		return logChanges(ctx, tx, now, accounts.EntityTerritory, accounts.OpCreate, out.ID)
-	})
-	return out, err
+	return insertOne(ctx, db, accounts.EntityTerritory, q, scanTerritory, territoryArgs(t))
 }
 
 func (db *DB) GetTerritory(ctx context.Context, id int64) (accounts.Territory, error) {
@@ -67,20 +55,7 @@ func (db *DB) UpdateTerritory(ctx context.Context, t accounts.Territory, version
     min_lat = $7, min_lng = $8, max_lat = $9, max_lng = $10, priority = $11, assignee_id = $12
 WHERE id = $2 AND ($3 = 0 OR version = $3)
 RETURNING ` + territoryColumns
-	now := db.now()
-	var out accounts.Territory
-	err := db.write(ctx, false, func(tx pgx.Tx) error {
-		var err error
-		out, err = scanTerritory(tx.QueryRow(ctx, q, append([]any{now, t.ID, version}, territoryArgs(t)...)...))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return stale(ctx, tx, "territories", accounts.EntityTerritory, t.ID, version)
-		}
-		if err != nil {
-			return err
-		}
-		return logChanges(ctx, tx, now, accounts.EntityTerritory, accounts.OpUpdate, out.ID)
-	})
-	return out, err
+	return updateOne(ctx, db, "territories", accounts.EntityTerritory, q, scanTerritory, t.ID, version, territoryArgs(t))
 }
 
 func (db *DB) DeleteTerritory(ctx context.Context, id, version int64) error {

@@ -52,16 +52,7 @@ RETURNING ` + userColumns
 	if err != nil {
 		return accounts.User{}, err
 	}
-	now := db.now()
-	var out accounts.User
-	err = db.write(ctx, false, func(tx pgx.Tx) error {
-		out, err = scanUser(tx.QueryRow(ctx, q, append([]any{now}, args...)...))
-		if err != nil {
-			return err
-		}
-		return logChanges(ctx, tx, now, accounts.EntityUser, accounts.OpCreate, out.ID)
-	})
-	return out, err
+	return insertOne(ctx, db, accounts.EntityUser, q, scanUser, args)
 }
 
 func (db *DB) GetUser(ctx context.Context, id int64) (accounts.User, error) {
@@ -87,19 +78,7 @@ RETURNING ` + userColumns
 	if err != nil {
 		return accounts.User{}, err
 	}
-	now := db.now()
-	var out accounts.User
-	err = db.write(ctx, false, func(tx pgx.Tx) error {
-		out, err = scanUser(tx.QueryRow(ctx, q, append([]any{now, u.ID, version}, args...)...))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return stale(ctx, tx, "users", accounts.EntityUser, u.ID, version)
-		}
-		if err != nil {
-			return err
-		}
-		return logChanges(ctx, tx, now, accounts.EntityUser, accounts.OpUpdate, out.ID)
-	})
-	return out, err
+	return updateOne(ctx, db, "users", accounts.EntityUser, q, scanUser, u.ID, version, args)
 }
 
 func (db *DB) DeleteUser(ctx context.Context, id, version int64) error {
