@@ -4,6 +4,7 @@
 //	tournee migrate
 //	tournee import accounts|contacts|revenue FILE.csv [flags]
 //	tournee demo [--seed N]
+//	tournee bench optw [--budget 1s] FILE...
 package main
 
 import (
@@ -38,6 +39,7 @@ commands:
   migrate   apply the database migrations and exit
   import    import accounts, contacts or revenue from a CSV file
   demo      seed the demo organisation into an empty database and exit
+  bench     run a benchmark: 'bench optw FILE...' plans OPTW instances
 
 Run 'tournee COMMAND -h' for the flags of a command.`
 
@@ -89,6 +91,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "import":
 		// import parses its own flags, which may follow the file name.
 		return runImport(ctx, cfg, args, stdout, stderr)
+	case "bench":
+		return runBench(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
