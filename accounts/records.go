@@ -86,6 +86,16 @@ type Account struct {
 	// Custom holds the organisation's own fields as a JSON object.
 	Custom  map[string]any `json:"custom"`
 	OwnerID *int64         `json:"owner_id"`
+	// LastVisitAt is the start of the account's latest done visit (an
+	// activity of type visit with Done set), nil if it has none. It is
+	// derived and read-only: stores recompute it in the transaction of every
+	// activity create, update and delete, and account writes ignore it.
+	// Recomputing it bumps neither Version nor UpdatedAt and writes no change
+	// row of the account: the activity's own change row tells replicas to
+	// refresh it. Stores keep it in an indexed column, so that "not visited
+	// since" queries (the rules engine's, the planner's) are range scans
+	// rather than an aggregate over every activity.
+	LastVisitAt *time.Time `json:"last_visit_at"`
 }
 
 // accountJSON carries the visit duration in seconds, as the API speaks.

@@ -63,6 +63,10 @@ type (
 	}
 )
 
+// MaxAccountsByID is the most ids one AccountsByID call takes: enough for a
+// map tile or a day's route, few enough for one query's parameters.
+const MaxAccountsByID = 1000
+
 // IdempotentResponse is the answer given to the first request that carried an
 // Idempotency-Key, replayed to its retries.
 type IdempotentResponse struct {
@@ -81,7 +85,15 @@ type IdempotentResponse struct {
 //
 // Update and Delete take the version the caller last read: when it is not 0
 // and differs from the stored version, they return ErrStale and write
-// nothing. Updates ignore the Meta fields of their argument except ID.
+// nothing. Updates ignore the Meta fields of their argument except ID; the
+// one exception to Meta being the store's is CreateAccounts, below.
+//
+// Account.LastVisitAt is the store's too: CreateAccount, CreateAccounts and
+// UpdateAccount ignore it in their argument and return the stored value;
+// CreateActivity, UpdateActivity and DeleteActivity recompute it, in their
+// transaction, for the account the activity leaves and the one it joins,
+// without bumping the account's version or updated_at and without a change
+// row of the account (the activity's change row stands for it).
 //
 // The acting user for the change feed comes from ActorFrom(ctx).
 //
@@ -105,9 +117,19 @@ type Store interface {
 	ListUsers(ctx context.Context, f UserFilter) ([]User, error)
 
 	CreateAccount(ctx context.Context, a Account) (Account, error)
-	// CreateAccounts inserts all of as or none of them.
+	// CreateAccounts inserts all of as or none of them. Unlike every other
+	// create, it keeps a non-zero CreatedAt given by the caller (in UTC,
+	// truncated to the microsecond), so that an import from an ERP keeps the
+	// date each account was registered; a zero CreatedAt means now, and
+	// UpdatedAt is always now. The store does not check the date against its
+	// clock. CreateAccount ignores CreatedAt, as it does all of Meta.
 	CreateAccounts(ctx context.Context, as []Account) ([]Account, error)
 	GetAccount(ctx context.Context, id int64) (Account, error)
+	// AccountsByID returns the accounts with the given ids, in the order of
+	// ids, in one query: an id that names no account is skipped, and an id
+	// given n times gives its account n times. At most MaxAccountsByID ids
+	// (more is ErrInvalid); none gives an empty, non-nil slice.
+	AccountsByID(ctx context.Context, ids []int64) ([]Account, error)
 	UpdateAccount(ctx context.Context, a Account, version int64) (Account, error)
 	DeleteAccount(ctx context.Context, id, version int64) error // takes its contacts, revenue and opportunities with it
 	ListAccounts(ctx context.Context, f AccountFilter) ([]Account, error)
@@ -157,6 +179,8 @@ type Store interface {
 
 	// Changes returns up to limit changes with Seq > after, in Seq order.
 	Changes(ctx context.Context, after int64, limit int) ([]Change, error)
+	// LastChangeSeq returns the Seq of the newest change, 0 if none.
+	LastChangeSeq(ctx context.Context) (int64, error)
 
 	// ClaimIdempotencyKey records key for a new request and returns nil, or
 	// returns the response stored for an earlier request with that key (Status

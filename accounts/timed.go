@@ -63,6 +63,11 @@ func (tm timed) GetAccount(ctx context.Context, id int64) (Account, error) {
 	return tm.Store.GetAccount(ctx, id)
 }
 
+func (tm timed) AccountsByID(ctx context.Context, ids []int64) ([]Account, error) {
+	defer tm.since("AccountsByID", time.Now())
+	return tm.Store.AccountsByID(ctx, ids)
+}
+
 func (tm timed) UpdateAccount(ctx context.Context, a Account, version int64) (Account, error) {
 	defer tm.since("UpdateAccount", time.Now())
 	return tm.Store.UpdateAccount(ctx, a, version)
@@ -241,6 +246,11 @@ func (tm timed) ListTerritories(ctx context.Context, f TerritoryFilter) ([]Terri
 func (tm timed) Changes(ctx context.Context, after int64, limit int) ([]Change, error) {
 	defer tm.since("Changes", time.Now())
 	return tm.Store.Changes(ctx, after, limit)
+}
+
+func (tm timed) LastChangeSeq(ctx context.Context) (int64, error) {
+	defer tm.since("LastChangeSeq", time.Now())
+	return tm.Store.LastChangeSeq(ctx)
 }
 
 func (tm timed) ClaimIdempotencyKey(ctx context.Context, key, fingerprint string) (*IdempotentResponse, error) {

@@ -158,9 +158,10 @@ func (s *seeder) newDraft(r *rand.Rand, kind accounts.Kind, seg string, c commun
 		a.VisitDuration = visitDuration(r, seg)
 	}
 
-	// Registration: clients are old relations, prospects recent; most
-	// unqualified prospects were registered in the last weeks, a few have
-	// been waiting too long.
+	// Registration, the account's CreatedAt (CreateAccounts keeps it):
+	// clients are old relations, prospects recent; most unqualified
+	// prospects were registered in the last weeks, a few have been waiting
+	// too long.
 	var registered int // days before now
 	qualified := true
 	switch kind {
@@ -183,14 +184,12 @@ func (s *seeder) newDraft(r *rand.Rand, kind accounts.Kind, seg string, c commun
 		}
 	}
 	reg := s.day(-registered)
+	a.CreatedAt = reg
 	if qualified {
 		q := accounts.DateOf(reg.AddDate(0, 0, min(registered, 5+r.IntN(50))))
 		a.Qualification = accounts.Qualification{Size: pick(r, sizes[seg]), Sector: pick(r, sectors[seg]), QualifiedAt: &q}
 	}
-	a.Custom = map[string]any{
-		"registered_on":  string(accounts.DateOf(reg)),
-		"siren_verified": r.IntN(100) < 85,
-	}
+	a.Custom = map[string]any{"siren_verified": r.IntN(100) < 85}
 	if kind == accounts.KindClient {
 		a.Custom["payment_terms_days"] = pick(r, []int{30, 45, 45, 60})
 	}
@@ -257,21 +256,21 @@ func (s *seeder) specialAccounts(r *rand.Rand, sirets map[string]bool) []draft {
 	d.a.OwnerID = &rep1.ID
 	q := accounts.DateOf(s.day(-8 * 365))
 	d.a.Qualification = accounts.Qualification{Size: "250-999", Sector: "Agroalimentaire", QualifiedAt: &q}
-	d.a.Custom["registered_on"] = string(accounts.DateOf(s.day(-9 * 365)))
+	d.a.CreatedAt = s.day(-9 * 365)
+	d.info.registered = d.a.CreatedAt
 	d.a.Custom["siren_verified"] = true
 	out := []draft{d}
 
 	// The prospect of the second example: registered some 68 days ago (15
-	// February for a 24 April Now), near rep1's home, never qualified. The
-	// store stamps created_at itself, so registered_on carries the date.
+	// February for a 24 April Now), near rep1's home, never qualified.
 	pc := s.cs.nearest(rep1.Home)
 	d = s.newDraft(r, accounts.KindProspect, segPME, pc, offset(rep1.Home, 2500, -3200), sirets)
 	d.a.Name = ProspectName
 	d.a.PotentialCents = 0
 	d.a.Qualification = accounts.Qualification{}
-	d.a.Custom["registered_on"] = string(accounts.DateOf(s.day(-68)))
+	d.a.CreatedAt = s.day(-68)
 	d.a.OwnerID = &rep1.ID
-	d.info.registered = s.day(-68)
+	d.info.registered = d.a.CreatedAt
 	out = append(out, d)
 
 	// Accounts near the way from rep1's home to LAMBDA SARL, which rep1

@@ -50,11 +50,16 @@ func (s *seeder) seedActivities(ctx context.Context) error {
 			a := s.accts[i]
 			start := at(weekday(s.day(-1-r.IntN(365))), accounts.Clock(8*60+r.IntN(9*60)))
 			rc := reportCtx{at: start, contact: s.info[i].contact, title: s.info[i].title}
-			acts = append(acts, accounts.Activity{
+			act := accounts.Activity{
 				Type: kind.typ, Done: true, AccountID: &a.ID, OwnerID: a.OwnerID,
 				Start: start.UTC(), End: start.Add(time.Duration(5+r.IntN(16)) * time.Minute).UTC(),
 				Subject: kind.subject, Report: short(r, kind.templates, rc),
-			})
+			}
+			// Skipped after its draws, so that the rest of the stream stays.
+			if start.Before(s.info[i].registered) {
+				continue // no contact before the account was registered
+			}
+			acts = append(acts, act)
 		}
 	}
 

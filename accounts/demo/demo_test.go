@@ -61,15 +61,16 @@ func listAccounts(t *testing.T, svc *accounts.Service) []accounts.Account {
 
 // placed is what must not change between two seeds of the same options.
 type placed struct {
-	Name  string
-	Point geo.Point
-	Owner int64
+	Name    string
+	Point   geo.Point
+	Owner   int64
+	Created time.Time
 }
 
 func placements(as []accounts.Account) []placed {
 	out := make([]placed, len(as))
 	for i, a := range as {
-		out[i] = placed{a.Name, a.Point, *a.OwnerID}
+		out[i] = placed{a.Name, a.Point, *a.OwnerID, a.CreatedAt}
 	}
 	return out
 }
@@ -121,6 +122,24 @@ func TestSeed(t *testing.T) {
 			if len(a.LegalID) != 14 || !luhnValid(a.LegalID) {
 				t.Errorf("%s: legal id %q is not a valid SIRET", a.Name, a.LegalID)
 			}
+		}
+	})
+
+	t.Run("registration dates", func(t *testing.T) {
+		var old int
+		for _, a := range as {
+			if a.CreatedAt.After(testNow) || a.CreatedAt.Before(testNow.AddDate(-12, 0, 0)) {
+				t.Errorf("%s registered on %v, want within the 12 years before now", a.Name, a.CreatedAt)
+			}
+			if a.Kind == accounts.KindClient && testNow.Sub(a.CreatedAt) >= 365*24*time.Hour {
+				old++
+			}
+			if _, ok := a.Custom["registered_on"]; ok {
+				t.Errorf("%s: custom registered_on %v, want the date in CreatedAt only", a.Name, a.Custom["registered_on"])
+			}
+		}
+		if old == 0 {
+			t.Error("no client registered more than a year ago")
 		}
 	})
 
@@ -222,6 +241,9 @@ func checkLambda(t *testing.T, svc *accounts.Service, sum Summary) {
 	if got := last.In(time.FixedZone("", 2*3600)).Format(time.DateOnly); got != "2025-09-25" {
 		t.Errorf("last visit on %s, want 2025-09-25", got)
 	}
+	if a.LastVisitAt == nil || !a.LastVisitAt.Equal(last) {
+		t.Errorf("LastVisitAt %v, want the last done visit, %v", a.LastVisitAt, last)
+	}
 
 	// The buyer retires in July.
 	cs, err := svc.ListContacts(ctx, accounts.ContactFilter{AccountID: a.ID})
@@ -265,8 +287,12 @@ func checkProspect(t *testing.T, svc *accounts.Service, sum Summary) {
 	if a.Name != ProspectName || a.Kind != accounts.KindProspect || a.PotentialCents != 0 || a.Qualification.QualifiedAt != nil {
 		t.Errorf("got %+v, want an unqualified prospect without potential", a)
 	}
-	if got := a.Custom["registered_on"]; got != "2026-02-15" {
-		t.Errorf("registered_on %v, want 2026-02-15", got)
+	// Registered on 15 February, Paris time (CET, UTC+1, in February).
+	if got := a.CreatedAt.In(time.FixedZone("CET", 3600)).Format(time.DateOnly); got != "2026-02-15" {
+		t.Errorf("created on %s, want 2026-02-15", got)
+	}
+	if days := testNow.Sub(a.CreatedAt).Hours() / 24; days <= 61 {
+		t.Errorf("created %.0f days before now, want more than two months", days)
 	}
 }
 

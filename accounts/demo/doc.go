@@ -11,6 +11,9 @@
 // visited for more than six months, whose buyer retires next July), a
 // prospect registered more than two months ago and still unqualified, and
 // accounts along the way from rep1's home in Paris to LAMBDA SARL near Nantes.
+// Every account is created with its registration date as CreatedAt (which
+// CreateAccounts keeps): years ago for clients, weeks ago for most new
+// prospects.
 //
 // # Data
 //

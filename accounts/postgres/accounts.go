@@ -15,7 +15,7 @@ import (
 
 const accountColumns = `id, version, created_at, updated_at, kind, name, legal_id, street, postal_code,
     city, country, lat, lng, potential_cents, segment, tags, opening_hours, visit_duration_ns,
-    qual_size, qual_sector, qualified_at, custom, owner_id`
+    qual_size, qual_sector, qualified_at, custom, owner_id, last_visit_at`
 
 // accountWriteColumns are the columns set from an Account's fields, in the
 // order accountArgs gives their values.
@@ -31,11 +31,15 @@ func scanAccount(row scanner) (accounts.Account, error) {
 	err := row.Scan(&a.ID, &a.Version, &a.CreatedAt, &a.UpdatedAt, &a.Kind, &a.Name, &a.LegalID,
 		&a.Address.Street, &a.Address.PostalCode, &a.Address.City, &a.Address.Country, &a.Lat, &a.Lng,
 		&a.PotentialCents, &a.Segment, &a.Tags, &hours, &visitNs,
-		&a.Qualification.Size, &a.Qualification.Sector, &qualifiedAt, &custom, &a.OwnerID)
+		&a.Qualification.Size, &a.Qualification.Sector, &qualifiedAt, &custom, &a.OwnerID, &a.LastVisitAt)
 	if err != nil {
 		return a, err
 	}
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
+	if a.LastVisitAt != nil {
+		t := a.LastVisitAt.UTC()
+		a.LastVisitAt = &t
+	}
 	a.VisitDuration = time.Duration(visitNs)
 	a.Qualification.QualifiedAt = optDate(qualifiedAt)
 	if a.Tags == nil {
@@ -97,9 +101,9 @@ RETURNING ` + accountColumns
 	return insertOne(ctx, db, accounts.EntityAccount, q, scanAccount, args)
 }
 
-// CreateAccounts inserts all of as or none of them. It reserves the ids
-// first, then sends the rows with COPY, the fastest way into PostgreSQL:
-// 100,000 accounts take a few seconds.
+// CreateAccounts inserts all of as or none of them, keeping the CreatedAt
+// of each that has one. It reserves the ids first, then sends the rows with
+// COPY, the fastest way into PostgreSQL: 100,000 accounts take a few seconds.
 func (db *DB) CreateAccounts(ctx context.Context, as []accounts.Account) ([]accounts.Account, error) {
 	now := db.now()
 	out := make([]accounts.Account, len(as))
@@ -109,9 +113,14 @@ func (db *DB) CreateAccounts(ctx context.Context, as []accounts.Account) ([]acco
 		if err != nil {
 			return nil, fmt.Errorf("account %d: %w", i, err)
 		}
-		norm.Meta = accounts.Meta{Version: 1, CreatedAt: now, UpdatedAt: now}
+		created := now
+		if !a.CreatedAt.IsZero() {
+			created = ts(a.CreatedAt)
+		}
+		norm.Meta = accounts.Meta{Version: 1, CreatedAt: created, UpdatedAt: now}
+		norm.LastVisitAt = nil // a new account has no visit
 		out[i] = norm
-		rows[i] = append([]any{nil, int64(1), now, now}, args...)
+		rows[i] = append([]any{nil, int64(1), created, now}, args...)
 	}
 	if len(as) == 0 {
 		return out, nil
@@ -148,6 +157,20 @@ func nextIDs(ctx context.Context, tx pgx.Tx, table string, n int) ([]int64, erro
 
 func (db *DB) GetAccount(ctx context.Context, id int64) (accounts.Account, error) {
 	return get(ctx, db, scanAccount, accounts.EntityAccount, id, `SELECT `+accountColumns+` FROM accounts WHERE id = $1`)
+}
+
+// AccountsByID returns the accounts with ids, in the order of ids, once per
+// occurrence, skipping unknown ids.
+func (db *DB) AccountsByID(ctx context.Context, ids []int64) ([]accounts.Account, error) {
+	const q = `SELECT ` + accountColumns + ` FROM unnest($1::bigint[]) WITH ORDINALITY AS u (want, n)
+JOIN accounts ON id = want ORDER BY n`
+	if len(ids) > accounts.MaxAccountsByID {
+		return nil, fmt.Errorf("%w: at most %d account ids at once, got %d", accounts.ErrInvalid, accounts.MaxAccountsByID, len(ids))
+	}
+	if len(ids) == 0 {
+		return []accounts.Account{}, nil
+	}
+	return list(ctx, db, scanAccount, q, ids)
 }
 
 func (db *DB) UpdateAccount(ctx context.Context, a accounts.Account, version int64) (accounts.Account, error) {

@@ -2,8 +2,11 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 
 	"github.com/tournee/tournee/accounts"
@@ -40,7 +43,8 @@ func (db *DB) CreateActivity(ctx context.Context, a accounts.Activity) (accounts
     start_at, end_at, subject, report, check_in_lat, check_in_lng, travelled_m)
 VALUES ($1, $1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 RETURNING ` + activityColumns
-	return insertOne(ctx, db, accounts.EntityActivity, q, scanActivity, activityArgs(a))
+	ids := visitAccount(a.AccountID, doneVisit(a))
+	return insertWith(ctx, db, accounts.EntityActivity, q, scanActivity, activityArgs(a), lastVisitHooks(ctx, &ids, 0, db.now()))
 }
 
 func (db *DB) GetActivity(ctx context.Context, id int64) (accounts.Activity, error) {
@@ -53,11 +57,94 @@ func (db *DB) UpdateActivity(ctx context.Context, a accounts.Activity, version i
     check_in_lat = $12, check_in_lng = $13, travelled_m = $14
 WHERE id = $2 AND ($3 = 0 OR version = $3)
 RETURNING ` + activityColumns
-	return updateOne(ctx, db, "activities", accounts.EntityActivity, q, scanActivity, a.ID, version, activityArgs(a))
+	ids := visitAccount(a.AccountID, doneVisit(a))
+	return updateWith(ctx, db, "activities", accounts.EntityActivity, q, scanActivity, a.ID, version, activityArgs(a),
+		lastVisitHooks(ctx, &ids, a.ID, db.now()))
 }
 
 func (db *DB) DeleteActivity(ctx context.Context, id, version int64) error {
-	return db.deleteVersioned(ctx, "activities", accounts.EntityActivity, id, version)
+	var ids []int64
+	return db.deleteWith(ctx, "activities", accounts.EntityActivity, id, version, lastVisitHooks(ctx, &ids, id, db.now()))
+}
+
+// doneVisit reports whether a counts for its account's LastVisitAt.
+func doneVisit(a accounts.Activity) bool { return a.Type == accounts.ActivityVisit && a.Done }
+
+// visitAccount returns the account whose last visit an activity of
+// accountID may set: none unless it is a done visit of an account.
+func visitAccount(accountID *int64, doneVisit bool) []int64 {
+	if accountID == nil || !doneVisit {
+		return nil
+	}
+	return []int64{*accountID}
+}
+
+// lastVisitHooks keep accounts.last_visit_at right through a write of
+// activity id (0 for a create). *ids holds the account the activity will be
+// a done visit of, if any; before adds the one it is a done visit of now and
+// locks them all, in id order so that two writes cannot deadlock, and after
+// recomputes them.
+//
+// The lock comes before the recompute, in a statement of its own, because
+// under READ COMMITTED a statement sees what was committed when it started:
+// two transactions adding visits to one account would otherwise each
+// compute the maximum without the other's visit, and the later commit
+// would win with a wrong value. Once the lock is held, the next statement
+// sees every visit committed before it. Taking it before the activity's
+// own statement also keeps a concurrent DeleteAccount (which locks the
+// account, then looks for its activities) from deadlocking with the write.
+func lastVisitHooks(ctx context.Context, ids *[]int64, id int64, at time.Time) hooks {
+	const (
+		old = `SELECT account_id, type = 'visit' AND done FROM activities WHERE id = $1 FOR NO KEY UPDATE`
+		// FOR NO KEY UPDATE does not block the foreign-key checks (FOR KEY
+		// SHARE) of other transactions inserting activities of the account.
+		lock = `SELECT FROM accounts WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE`
+		// It writes only when the value changes and touches neither
+		// version nor updated_at; the accounts it changed get an update
+		// row in the feed, so that other replicas and offline clients learn
+		// of it even when the visit itself was deleted.
+		refresh = `UPDATE accounts SET last_visit_at = v.last
+FROM (SELECT u.id, (SELECT max(start_at) FROM activities
+        WHERE account_id = u.id AND type = 'visit' AND done) AS last
+    FROM unnest($1::bigint[]) AS u (id)) AS v
+WHERE accounts.id = v.id AND accounts.last_visit_at IS DISTINCT FROM v.last
+RETURNING accounts.id`
+	)
+	return hooks{
+		before: func(tx pgx.Tx) error {
+			if id != 0 {
+				var accountID *int64
+				var done bool
+				err := tx.QueryRow(ctx, old, id).Scan(&accountID, &done)
+				if err != nil && !errors.Is(err, pgx.ErrNoRows) { // no row: the write reports it
+					return err
+				}
+				*ids = append(*ids, visitAccount(accountID, done)...)
+			}
+			slices.Sort(*ids)
+			*ids = slices.Compact(*ids)
+			if len(*ids) == 0 {
+				return nil
+			}
+			_, err := tx.Exec(ctx, lock, *ids)
+			return err
+		},
+		after: func(tx pgx.Tx) error {
+			if len(*ids) == 0 {
+				return nil
+			}
+			rows, err := tx.Query(ctx, refresh, *ids)
+			if err != nil {
+				return err
+			}
+			changed, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+			if err != nil {
+				return err
+			}
+			slices.Sort(changed)
+			return logChanges(ctx, tx, at, accounts.EntityAccount, accounts.OpUpdate, changed...)
+		},
+	}
 }
 
 func (db *DB) ListActivities(ctx context.Context, f accounts.ActivityFilter) ([]accounts.Activity, error) {

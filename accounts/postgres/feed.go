@@ -25,6 +25,13 @@ func (db *DB) Changes(ctx context.Context, after int64, limit int) ([]accounts.C
 	}, `SELECT seq, entity, entity_id, op, at, by FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2`, after, limit)
 }
 
+// LastChangeSeq returns the seq of the newest committed change, 0 if none.
+func (db *DB) LastChangeSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := db.pool.QueryRow(ctx, `SELECT COALESCE(max(seq), 0) FROM changes`).Scan(&seq)
+	return seq, translate(err, false)
+}
+
 // ClaimIdempotencyKey records key for a new request (nil), or returns what
 // an earlier request with the same key stored. The INSERT ... ON CONFLICT
 // makes the claim atomic: of two requests racing with one key, one wins.

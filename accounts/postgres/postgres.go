@@ -238,16 +238,48 @@ func stale(ctx context.Context, tx pgx.Tx, table, entity string, id, version int
 	return fmt.Errorf("%w: %s %d is at version %d, not %d", accounts.ErrStale, entity, id, v, version)
 }
 
+// hooks are statements a write runs in its own transaction, before and
+// after its statement on the record (and before the change feed row, which
+// stays last). The zero value runs nothing.
+type hooks struct {
+	before, after func(tx pgx.Tx) error
+}
+
+func (h hooks) runBefore(tx pgx.Tx) error {
+	if h.before == nil {
+		return nil
+	}
+	return h.before(tx)
+}
+
+func (h hooks) runAfter(tx pgx.Tx) error {
+	if h.after == nil {
+		return nil
+	}
+	return h.after(tx)
+}
+
 // deleteVersioned deletes the record id of table when it is at version (0:
 // any) and logs the change.
 func (db *DB) deleteVersioned(ctx context.Context, table, entity string, id, version int64) error {
+	return db.deleteWith(ctx, table, entity, id, version, hooks{})
+}
+
+// deleteWith is deleteVersioned with hooks around the delete.
+func (db *DB) deleteWith(ctx context.Context, table, entity string, id, version int64, h hooks) error {
 	return db.write(ctx, true, func(tx pgx.Tx) error {
+		if err := h.runBefore(tx); err != nil {
+			return err
+		}
 		tag, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE id = $1 AND ($2 = 0 OR version = $2)", id, version)
 		if err != nil {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
 			return stale(ctx, tx, table, entity, id, version)
+		}
+		if err := h.runAfter(tx); err != nil {
+			return err
 		}
 		return logChanges(ctx, tx, db.now(), entity, accounts.OpDelete, id)
 	})
@@ -259,11 +291,25 @@ func insertOne[T any, P interface {
 	*T
 	Metadata() *accounts.Meta
 }](ctx context.Context, db *DB, entity, q string, scan func(scanner) (T, error), args []any) (T, error) {
+	return insertWith[T, P](ctx, db, entity, q, scan, args, hooks{})
+}
+
+// insertWith is insertOne with hooks around the insert.
+func insertWith[T any, P interface {
+	*T
+	Metadata() *accounts.Meta
+}](ctx context.Context, db *DB, entity, q string, scan func(scanner) (T, error), args []any, h hooks) (T, error) {
 	now := db.now()
 	var out T
 	err := db.write(ctx, false, func(tx pgx.Tx) error {
+		if err := h.runBefore(tx); err != nil {
+			return err
+		}
 		var err error
 		if out, err = scan(tx.QueryRow(ctx, q, append([]any{now}, args...)...)); err != nil {
+			return err
+		}
+		if err := h.runAfter(tx); err != nil {
 			return err
 		}
 		return logChanges(ctx, tx, now, entity, accounts.OpCreate, P(&out).Metadata().ID)
@@ -275,15 +321,26 @@ func insertOne[T any, P interface {
 // $3 the expected version (0: any) and further parameters args; no row
 // updated is told apart as missing or stale.
 func updateOne[T any](ctx context.Context, db *DB, table, entity, q string, scan func(scanner) (T, error), id, version int64, args []any) (T, error) {
+	return updateWith(ctx, db, table, entity, q, scan, id, version, args, hooks{})
+}
+
+// updateWith is updateOne with hooks around the update.
+func updateWith[T any](ctx context.Context, db *DB, table, entity, q string, scan func(scanner) (T, error), id, version int64, args []any, h hooks) (T, error) {
 	now := db.now()
 	var out T
 	err := db.write(ctx, false, func(tx pgx.Tx) error {
+		if err := h.runBefore(tx); err != nil {
+			return err
+		}
 		var err error
 		out, err = scan(tx.QueryRow(ctx, q, append([]any{now, id, version}, args...)...))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return stale(ctx, tx, table, entity, id, version)
 		}
 		if err != nil {
+			return err
+		}
+		if err := h.runAfter(tx); err != nil {
 			return err
 		}
 		return logChanges(ctx, tx, now, entity, accounts.OpUpdate, id)

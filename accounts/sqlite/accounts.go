@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -17,12 +19,13 @@ const accountCols = `kind, name, name_lower, legal_id, street, postal_code, city
 
 const selectAccount = `SELECT id, version, created_at, updated_at, kind, name, legal_id,
 	street, postal_code, city, country, lat, lng, potential_cents, segment, tags, opening_hours,
-	visit_duration_ns, qual_size, qual_sector, qualified_at, custom, owner_id
+	visit_duration_ns, qual_size, qual_sector, qualified_at, custom, owner_id, last_visit_at
 	FROM accounts`
 
 var (
 	insertAccount = insertSQL("accounts", accountCols)
-	updateAccount = updateSQL("accounts", accountCols)
+	// An update returns last_visit_at too: the argument's is ignored.
+	updateAccount = updateSQL("accounts", accountCols) + `, last_visit_at`
 )
 
 // accountValues returns the values of accountCols and sets a's fields as a
@@ -64,7 +67,8 @@ func scanAccount(s scanner) (accounts.Account, error) {
 	err := s.Scan(&a.ID, &a.Version, timeCol{&a.CreatedAt}, timeCol{&a.UpdatedAt}, &a.Kind, &a.Name, &a.LegalID,
 		&a.Address.Street, &a.Address.PostalCode, &a.Address.City, &a.Address.Country, &a.Lat, &a.Lng,
 		&a.PotentialCents, &a.Segment, jsonCol{&a.Tags}, jsonCol{&a.OpeningHours}, &a.VisitDuration,
-		&a.Qualification.Size, &a.Qualification.Sector, &a.Qualification.QualifiedAt, jsonCol{&a.Custom}, &a.OwnerID)
+		&a.Qualification.Size, &a.Qualification.Sector, &a.Qualification.QualifiedAt, jsonCol{&a.Custom}, &a.OwnerID,
+		nullTimeCol{&a.LastVisitAt})
 	a.Tags = nonNil(a.Tags)
 	if len(a.Custom) == 0 {
 		a.Custom = nil
@@ -72,8 +76,9 @@ func scanAccount(s scanner) (accounts.Account, error) {
 	return a, err
 }
 
-// CreateAccount stores a new account.
+// CreateAccount stores a new account; its Meta is the store's.
 func (db *DB) CreateAccount(ctx context.Context, a accounts.Account) (accounts.Account, error) {
+	a.Meta = accounts.Meta{}
 	as, err := db.CreateAccounts(ctx, []accounts.Account{a})
 	if err != nil {
 		return accounts.Account{}, err
@@ -81,20 +86,25 @@ func (db *DB) CreateAccount(ctx context.Context, a accounts.Account) (accounts.A
 	return as[0], nil
 }
 
-// CreateAccounts stores all of as in one transaction, or none of them. An
-// error names the index of the account at fault when there are several.
+// CreateAccounts stores all of as in one transaction, or none of them,
+// keeping the CreatedAt of each that has one. An error names the index of
+// the account at fault when there are several.
 func (db *DB) CreateAccounts(ctx context.Context, as []accounts.Account) ([]accounts.Account, error) {
 	out := make([]accounts.Account, len(as))
 	rows := make([][]any, len(as))
+	created := make([]time.Time, len(as))
 	for i := range as {
 		out[i] = as[i]
+		out[i].LastVisitAt = nil // a new account has no visit
+		created[i] = as[i].CreatedAt
 		values, err := accountValues(&out[i])
 		if err != nil {
 			return nil, err
 		}
 		rows[i] = values
 	}
-	err := db.insert(ctx, insertAccount, accounts.EntityAccount, rows, func(i int, m accounts.Meta) { out[i].Meta = m })
+	err := db.insertWith(ctx, insertAccount, accounts.EntityAccount, rows, created,
+		func(i int, m accounts.Meta) { out[i].Meta = m }, hooks{})
 	if err != nil {
 		return nil, err
 	}
@@ -112,10 +122,30 @@ func (db *DB) UpdateAccount(ctx context.Context, a accounts.Account, version int
 	if err != nil {
 		return accounts.Account{}, err
 	}
-	if err := db.update(ctx, updateAccount, "accounts", accounts.EntityAccount, values, &a.Meta, version); err != nil {
+	err = db.update(ctx, updateAccount, "accounts", accounts.EntityAccount, values, &a.Meta, version,
+		nullTimeCol{&a.LastVisitAt})
+	if err != nil {
 		return accounts.Account{}, err
 	}
 	return a, nil
+}
+
+// AccountsByID returns the accounts with ids, in the order of ids, once per
+// occurrence, skipping unknown ids. The ids travel as one JSON array, so
+// that the statement is the same whatever their number.
+func (db *DB) AccountsByID(ctx context.Context, ids []int64) ([]accounts.Account, error) {
+	if len(ids) > accounts.MaxAccountsByID {
+		return nil, fmt.Errorf("%w: at most %d account ids at once, got %d", accounts.ErrInvalid, accounts.MaxAccountsByID, len(ids))
+	}
+	if len(ids) == 0 {
+		return []accounts.Account{}, nil
+	}
+	b, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	return list(ctx, db.db, scanAccount,
+		selectAccount+` JOIN (SELECT key AS n, value AS want FROM json_each(?)) ON id = want ORDER BY n`, string(b))
 }
 
 // logCascade records in the change feed the records that deleting an

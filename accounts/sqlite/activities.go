@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"slices"
+	"time"
 
 	"github.com/tournee/tournee/accounts"
 	"github.com/tournee/tournee/geo"
@@ -47,10 +49,14 @@ func scanActivity(s scanner) (accounts.Activity, error) {
 	return a, err
 }
 
-// CreateActivity stores a new activity.
+// CreateActivity stores a new activity and, if it is a done visit,
+// refreshes its account's last visit.
 func (db *DB) CreateActivity(ctx context.Context, a accounts.Activity) (accounts.Activity, error) {
-	err := db.insert(ctx, insertActivity, accounts.EntityActivity, [][]any{activityValues(&a)},
-		func(_ int, m accounts.Meta) { a.Meta = m })
+	refresh := hooks{after: func(tx *sql.Tx, at time.Time) error {
+		return refreshLastVisits(ctx, tx, visitAccount(a.AccountID, doneVisit(a)), at)
+	}}
+	err := db.insertWith(ctx, insertActivity, accounts.EntityActivity, [][]any{activityValues(&a)}, nil,
+		func(_ int, m accounts.Meta) { a.Meta = m }, refresh)
 	if err != nil {
 		return accounts.Activity{}, err
 	}
@@ -62,18 +68,97 @@ func (db *DB) GetActivity(ctx context.Context, id int64) (accounts.Activity, err
 	return get(ctx, db.db, scanActivity, accounts.EntityActivity, id, selectActivity+` WHERE id = ?`, id)
 }
 
-// UpdateActivity replaces the fields of activity a.ID.
+// UpdateActivity replaces the fields of activity a.ID and refreshes the last
+// visit of the account it was a done visit of and of the one it is now a
+// done visit of.
 func (db *DB) UpdateActivity(ctx context.Context, a accounts.Activity, version int64) (accounts.Activity, error) {
-	err := db.update(ctx, updateActivity, "activities", accounts.EntityActivity, activityValues(&a), &a.Meta, version)
+	var old []int64
+	h := hooks{
+		before: func(tx *sql.Tx, _ time.Time) (err error) {
+			old, err = storedVisitAccount(ctx, tx, a.ID)
+			return err
+		},
+		after: func(tx *sql.Tx, at time.Time) error {
+			return refreshLastVisits(ctx, tx, append(old, visitAccount(a.AccountID, doneVisit(a))...), at)
+		},
+	}
+	err := db.updateWith(ctx, updateActivity, "activities", accounts.EntityActivity, activityValues(&a), &a.Meta, version, h)
 	if err != nil {
 		return accounts.Activity{}, err
 	}
 	return a, nil
 }
 
-// DeleteActivity deletes an activity.
+// DeleteActivity deletes an activity and, if it was a done visit, refreshes
+// its account's last visit.
 func (db *DB) DeleteActivity(ctx context.Context, id, version int64) error {
-	return db.remove(ctx, "activities", accounts.EntityActivity, id, version, nil)
+	var old []int64
+	return db.removeWith(ctx, "activities", accounts.EntityActivity, id, version, hooks{
+		before: func(tx *sql.Tx, _ time.Time) (err error) {
+			old, err = storedVisitAccount(ctx, tx, id)
+			return err
+		},
+		after: func(tx *sql.Tx, at time.Time) error { return refreshLastVisits(ctx, tx, old, at) },
+	})
+}
+
+// doneVisit reports whether a counts for its account's LastVisitAt.
+func doneVisit(a accounts.Activity) bool { return a.Type == accounts.ActivityVisit && a.Done }
+
+// visitAccount returns the account whose last visit an activity of
+// accountID may set: none unless it is a done visit of an account.
+func visitAccount(accountID *int64, doneVisit bool) []int64 {
+	if accountID == nil || !doneVisit {
+		return nil
+	}
+	return []int64{*accountID}
+}
+
+// storedVisitAccount returns visitAccount of activity id as stored, none
+// if there is no such activity (the write then reports it).
+func storedVisitAccount(ctx context.Context, tx *sql.Tx, id int64) ([]int64, error) {
+	var accountID *int64
+	var done bool
+	err := tx.QueryRowContext(ctx, `SELECT account_id, type = 'visit' AND done FROM activities WHERE id = ?`, id).
+		Scan(&accountID, &done)
+	if isNoRows(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return visitAccount(accountID, done), nil
+}
+
+// refreshLastVisit sets an account's last_visit_at from its done visits. It
+// writes only when the value changes and touches neither version nor
+// updated_at; refreshLastVisits feeds the change, so that other replicas and
+// offline clients learn of it even when the visit itself was deleted.
+const refreshLastVisit = `UPDATE accounts SET last_visit_at = v.last
+	FROM (SELECT max(start_at) AS last FROM activities
+		WHERE account_id = ?1 AND type = 'visit' AND done) AS v
+	WHERE id = ?1 AND last_visit_at IS NOT v.last`
+
+// refreshLastVisits refreshes the last visit of each account of ids once,
+// and records an account update for each one that changed.
+func refreshLastVisits(ctx context.Context, tx *sql.Tx, ids []int64, at time.Time) error {
+	slices.Sort(ids)
+	for _, id := range slices.Compact(ids) {
+		res, err := tx.ExecContext(ctx, refreshLastVisit, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		if err := logChange(ctx, tx, accounts.EntityAccount, id, accounts.OpUpdate, at); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ListActivities returns one page of activities.

@@ -192,15 +192,39 @@ func staleOrMissing(ctx context.Context, tx *sql.Tx, table, entity string, id, v
 	return fmt.Errorf("%w: %s %d is at version %d, not %d", accounts.ErrStale, entity, id, current, version)
 }
 
+// hooks are statements a write runs in its own transaction, before and
+// after its statement on the record; at is the write's time. The zero value
+// runs nothing.
+type hooks struct {
+	before, after func(tx *sql.Tx, at time.Time) error
+}
+
+func (h hooks) runBefore(tx *sql.Tx, at time.Time) error {
+	if h.before == nil {
+		return nil
+	}
+	return h.before(tx, at)
+}
+
+func (h hooks) runAfter(tx *sql.Tx, at time.Time) error {
+	if h.after == nil {
+		return nil
+	}
+	return h.after(tx, at)
+}
+
 // remove deletes one versioned record and logs it. before runs first in the
 // same transaction, to log what the delete will cascade to.
 func (db *DB) remove(ctx context.Context, table, entity string, id, version int64, before func(tx *sql.Tx, at time.Time) error) error {
+	return db.removeWith(ctx, table, entity, id, version, hooks{before: before})
+}
+
+// removeWith is remove with hooks around the delete.
+func (db *DB) removeWith(ctx context.Context, table, entity string, id, version int64, h hooks) error {
 	at := db.now()
 	return db.inTx(ctx, func(tx *sql.Tx) error {
-		if before != nil {
-			if err := before(tx, at); err != nil {
-				return err
-			}
+		if err := h.runBefore(tx, at); err != nil {
+			return err
 		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE id = ? AND (? = 0 OR version = ?)`, id, version, version)
 		if err != nil {
@@ -210,6 +234,9 @@ func (db *DB) remove(ctx context.Context, table, entity string, id, version int6
 			return err
 		} else if n == 0 {
 			return staleOrMissing(ctx, tx, table, entity, id, version)
+		}
+		if err := h.runAfter(tx, at); err != nil {
+			return err
 		}
 		return logChange(ctx, tx, entity, id, accounts.OpDelete, at)
 	})
@@ -387,6 +414,12 @@ func updateSQL(table, cols string) string {
 // holds the values of the record's columns after created_at and updated_at;
 // stored receives each record's Meta. A failing record rolls back them all.
 func (db *DB) insert(ctx context.Context, query, entity string, rows [][]any, stored func(i int, m accounts.Meta)) error {
+	return db.insertWith(ctx, query, entity, rows, nil, stored, hooks{})
+}
+
+// insertWith is insert with hooks around the inserts and, when created is
+// not nil, created[i] as the creation time of record i (zero means now).
+func (db *DB) insertWith(ctx context.Context, query, entity string, rows [][]any, created []time.Time, stored func(i int, m accounts.Meta), h hooks) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -394,6 +427,9 @@ func (db *DB) insert(ctx context.Context, query, entity string, rows [][]any, st
 	ts := formatTime(now)
 	actor := accounts.ActorFrom(ctx)
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := h.runBefore(tx, now); err != nil {
+			return err
+		}
 		// Prepared once: bulk imports insert hundreds of thousands of rows.
 		ins, err := tx.PrepareContext(ctx, query)
 		if err != nil {
@@ -406,8 +442,13 @@ func (db *DB) insert(ctx context.Context, query, entity string, rows [][]any, st
 		}
 		defer chg.Close()
 		args := make([]any, 2, 2+len(rows[0]))
-		args[0], args[1] = ts, ts
 		for i, row := range rows {
+			m := accounts.Meta{Version: 1, CreatedAt: now, UpdatedAt: now}
+			args[0], args[1] = ts, ts
+			if created != nil && !created[i].IsZero() {
+				m.CreatedAt = truncated(created[i])
+				args[0] = formatTime(m.CreatedAt)
+			}
 			res, err := ins.ExecContext(ctx, append(args[:2], row...)...)
 			if err != nil {
 				err = writeError(err)
@@ -416,33 +457,44 @@ func (db *DB) insert(ctx context.Context, query, entity string, rows [][]any, st
 				}
 				return err
 			}
-			id, err := res.LastInsertId()
-			if err != nil {
+			if m.ID, err = res.LastInsertId(); err != nil {
 				return err
 			}
-			if _, err := chg.ExecContext(ctx, entity, id, accounts.OpCreate, ts, actor); err != nil {
+			if _, err := chg.ExecContext(ctx, entity, m.ID, accounts.OpCreate, ts, actor); err != nil {
 				return err
 			}
-			stored(i, accounts.Meta{ID: id, Version: 1, CreatedAt: now, UpdatedAt: now})
+			stored(i, m)
 		}
-		return nil
+		return h.runAfter(tx, now)
 	})
 }
 
 // update runs a versioned update made by updateSQL and logs it; m.ID names
-// the record and m receives its stored Meta.
-func (db *DB) update(ctx context.Context, query, table, entity string, values []any, m *accounts.Meta, version int64) error {
+// the record and m receives its stored Meta. returning receives the values
+// of the columns the query returns after version and created_at.
+func (db *DB) update(ctx context.Context, query, table, entity string, values []any, m *accounts.Meta, version int64, returning ...any) error {
+	return db.updateWith(ctx, query, table, entity, values, m, version, hooks{}, returning...)
+}
+
+// updateWith is update with hooks around the update.
+func (db *DB) updateWith(ctx context.Context, query, table, entity string, values []any, m *accounts.Meta, version int64, h hooks, returning ...any) error {
 	now := db.now()
 	id := m.ID
 	args := append(append([]any{formatTime(now)}, values...), id, version, version)
 	return db.inTx(ctx, func(tx *sql.Tx) error {
+		if err := h.runBefore(tx, now); err != nil {
+			return err
+		}
 		got := accounts.Meta{ID: id, UpdatedAt: now}
-		err := tx.QueryRowContext(ctx, query, args...).Scan(&got.Version, timeCol{&got.CreatedAt})
+		err := tx.QueryRowContext(ctx, query, args...).Scan(append([]any{&got.Version, timeCol{&got.CreatedAt}}, returning...)...)
 		if errors.Is(err, sql.ErrNoRows) {
 			return staleOrMissing(ctx, tx, table, entity, id, version)
 		}
 		if err != nil {
 			return writeError(err)
+		}
+		if err := h.runAfter(tx, now); err != nil {
+			return err
 		}
 		*m = got
 		return logChange(ctx, tx, entity, id, accounts.OpUpdate, now)

@@ -18,6 +18,13 @@ func (db *DB) Changes(ctx context.Context, after int64, n int) ([]accounts.Chang
 		after, limit(n))
 }
 
+// LastChangeSeq returns the seq of the newest change, 0 if none.
+func (db *DB) LastChangeSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	err := db.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM changes`).Scan(&seq)
+	return seq, err
+}
+
 // idempotencyTTL is how long a key is remembered. Clients retry within
 // minutes; a day covers a phone that was offline overnight.
 const idempotencyTTL = 24 * time.Hour

@@ -3,6 +3,7 @@ package storetest
 import (
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/tournee/tournee/accounts"
 )
@@ -44,6 +45,66 @@ func testBulk(t *testing.T, open func(*testing.T) accounts.Store) {
 				checkChanges(t, w, after, want)
 			})
 		}
+	})
+
+	t.Run("CreateAccountsKeepsCreatedAt", func(t *testing.T) {
+		w := newWorld(t, open)
+		registered := time.Date(2019, time.March, 1, 10, 20, 30, 123456789, paris)
+		in := []accounts.Account{accountFixture(t, 1, nil), accountFixture(t, 2, nil), accountFixture(t, 3, nil)}
+		in[0].CreatedAt = registered
+		// The rest of Meta is still the store's.
+		in[0].ID, in[0].Version, in[0].UpdatedAt = missingID, 7, registered
+		in[2].CreatedAt = base
+		wantCreated := []time.Time{registered.UTC().Truncate(time.Microsecond), {}, base}
+		after := lastSeq(t, w)
+		start := time.Now().Add(-time.Minute) // leeway for a store whose clock is another machine's
+		got, err := w.s.CreateAccounts(w.asActor, in)
+		noErr(t, "CreateAccounts", err)
+		if len(got) != len(in) {
+			t.Fatalf("CreateAccounts: got %d accounts, want %d", len(got), len(in))
+		}
+		var want []change
+		for i, a := range got {
+			what := "CreateAccounts[" + itoa(int64(i)) + "]"
+			if a.ID <= 0 || a.ID == missingID || a.Version != 1 {
+				t.Errorf("%s: got ID %d, version %d; want a new id and version 1", what, a.ID, a.Version)
+			}
+			checkStoredTime(t, what+": CreatedAt", a.CreatedAt)
+			checkStoredTime(t, what+": UpdatedAt", a.UpdatedAt)
+			if wantCreated[i].IsZero() {
+				if a.CreatedAt != a.UpdatedAt {
+					t.Errorf("%s without CreatedAt: got CreatedAt %v, want UpdatedAt %v", what, a.CreatedAt, a.UpdatedAt)
+				}
+			} else if a.CreatedAt != wantCreated[i] {
+				t.Errorf("%s: got CreatedAt %v, want %v", what, a.CreatedAt, wantCreated[i])
+			}
+			if a.UpdatedAt.Before(start) {
+				t.Errorf("%s: got UpdatedAt %v, want now (after %v)", what, a.UpdatedAt, start)
+			}
+			checkSame(t, what, a, accountOps.withMeta(in[i], a.Meta))
+			checkStoredAccount(t, w, a)
+			want = append(want, change{accounts.EntityAccount, a.ID, accounts.OpCreate, &w.manager.ID})
+		}
+		checkChanges(t, w, after, want)
+
+		// An update keeps the date given at the import.
+		u, err := w.s.UpdateAccount(w.ctx, got[0], got[0].Version)
+		noErr(t, "UpdateAccount", err)
+		accountOps.checkUpdated(t, got[0], u)
+		checkStoredAccount(t, w, u)
+	})
+
+	t.Run("CreateAccountIgnoresCreatedAt", func(t *testing.T) {
+		w := newWorld(t, open)
+		in := accountFixture(t, 1, nil)
+		in.CreatedAt = time.Date(2019, time.March, 1, 10, 20, 30, 0, time.UTC)
+		got, err := w.s.CreateAccount(w.ctx, in)
+		noErr(t, "CreateAccount", err)
+		checkNewMeta(t, "CreateAccount", got.Meta)
+		if got.CreatedAt.Equal(in.CreatedAt) {
+			t.Errorf("CreateAccount: got the CreatedAt given, %v, want now", got.CreatedAt)
+		}
+		checkStoredAccount(t, w, got)
 	})
 
 	t.Run("CreateAccountsEmpty", func(t *testing.T) {

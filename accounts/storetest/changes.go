@@ -56,13 +56,20 @@ func lastSeq(t *testing.T, w *world) int64 {
 	return lastSeqOf(t, w.s)
 }
 
+// lastSeqOf returns the newest seq of the feed, and checks that
+// LastChangeSeq tells the same.
 func lastSeqOf(t *testing.T, s accounts.Store) int64 {
 	t.Helper()
-	all := feed(t, s, 0)
-	if len(all) == 0 {
-		return 0
+	var last int64
+	if all := feed(t, s, 0); len(all) > 0 {
+		last = all[len(all)-1].Seq
 	}
-	return all[len(all)-1].Seq
+	got, err := s.LastChangeSeq(context.Background())
+	noErr(t, "LastChangeSeq", err)
+	if got != last {
+		t.Errorf("LastChangeSeq: got %d, want %d (the newest seq of the feed)", got, last)
+	}
+	return last
 }
 
 // checkChanges checks that the changes after Seq after are exactly want, in

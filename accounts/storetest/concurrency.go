@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/tournee/tournee/accounts"
 )
@@ -147,6 +148,57 @@ func testConcurrency(t *testing.T, open func(*testing.T) accounts.Store) {
 		// checkFeed fails on any Seq that does not strictly increase, which
 		// covers duplicate Seqs.
 		checkChanges(t, w, after, want)
+	})
+
+	t.Run("ParallelVisits", func(t *testing.T) {
+		// Visits of one account written at once, then some of them deleted
+		// at once: no write may lose another's effect on LastVisitAt.
+		w := newWorld(t, open)
+		const workers = 8
+		run := func(t *testing.T, n int, write func(i int) error) {
+			t.Helper()
+			var wg sync.WaitGroup
+			start := make(chan struct{})
+			errs := make(chan error, n)
+			for i := range n {
+				wg.Go(func() {
+					<-start
+					if err := write(i); err != nil {
+						errs <- err
+					}
+				})
+			}
+			close(start)
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Errorf("activity write in parallel: %v", err)
+			}
+		}
+		check := func(t *testing.T, want time.Time) {
+			t.Helper()
+			got, err := w.s.GetAccount(w.ctx, w.account.ID)
+			noErr(t, "GetAccount", err)
+			if got.LastVisitAt == nil || !got.LastVisitAt.Equal(want) {
+				t.Errorf("LastVisitAt: got %v, want %v", got.LastVisitAt, want)
+			}
+		}
+		visits := make([]accounts.Activity, 2*workers)
+		for i := range visits {
+			visits[i] = activityAt(t, &w.account.ID, accounts.ActivityVisit, true, day(i))
+		}
+		run(t, len(visits), func(i int) (err error) {
+			visits[i], err = w.s.CreateActivity(w.ctx, visits[i])
+			return err
+		})
+		check(t, day(len(visits)-1))
+		// Delete the later half, so that the last one standing is the
+		// latest of the earlier half.
+		run(t, workers, func(i int) error {
+			v := visits[workers+i]
+			return w.s.DeleteActivity(w.ctx, v.ID, v.Version)
+		})
+		check(t, day(workers-1))
 	})
 
 	t.Run("ParallelMixedWrites", func(t *testing.T) {
