@@ -4,16 +4,29 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Service validates every write and checks that the records it refers to
-// exist, then hands it to the Store. Reads pass straight through.
+// exist, then hands it to the Store. Reads pass straight through. After a
+// write that moves an account on the map it brings Places up to date, so
+// that the writer reads its own write in spatial queries at once.
 type Service struct {
 	Store
+	Places *Places
 }
 
-// NewService returns a Service over s.
-func NewService(s Store) *Service { return &Service{Store: s} }
+// NewService returns a Service over s; its Places are empty until loaded.
+func NewService(s Store) *Service { return &Service{Store: s, Places: NewPlaces(s, time.Now)} }
+
+// place brings Places up to date after a write that err says succeeded.
+// The write is committed whatever happens here: should catching up fail,
+// the next catch-up (every write, and Follow) repairs it.
+func (s *Service) place(ctx context.Context, err error) {
+	if err == nil {
+		_ = s.Places.CatchUp(ctx)
+	}
+}
 
 // ref checks that the record a field points to exists, so that the user reads
 // "owner_id: no user 42" rather than a foreign-key failure.
@@ -68,7 +81,9 @@ func (s *Service) CreateAccount(ctx context.Context, a Account) (Account, error)
 	if err := s.checkAccount(ctx, &a); err != nil {
 		return Account{}, err
 	}
-	return s.Store.CreateAccount(ctx, a)
+	out, err := s.Store.CreateAccount(ctx, a)
+	s.place(ctx, err)
+	return out, err
 }
 
 // CreateAccounts validates every account and creates all or none; an error
@@ -79,14 +94,18 @@ func (s *Service) CreateAccounts(ctx context.Context, as []Account) ([]Account, 
 			return nil, fmt.Errorf("account %d: %w", i, err)
 		}
 	}
-	return s.Store.CreateAccounts(ctx, as)
+	out, err := s.Store.CreateAccounts(ctx, as)
+	s.place(ctx, err)
+	return out, err
 }
 
 func (s *Service) UpdateAccount(ctx context.Context, a Account, version int64) (Account, error) {
 	if err := s.checkAccount(ctx, &a); err != nil {
 		return Account{}, err
 	}
-	return s.Store.UpdateAccount(ctx, a, version)
+	out, err := s.Store.UpdateAccount(ctx, a, version)
+	s.place(ctx, err)
+	return out, err
 }
 
 func (s *Service) checkAccount(ctx context.Context, a *Account) error {
@@ -137,6 +156,20 @@ func (s *Service) checkContact(ctx context.Context, c *Contact) error {
 	return ref(ctx, "account_id", &c.AccountID, s.GetAccount)
 }
 
+// DeleteAccount deletes the account and drops it from Places.
+func (s *Service) DeleteAccount(ctx context.Context, id, version int64) error {
+	err := s.Store.DeleteAccount(ctx, id, version)
+	s.place(ctx, err)
+	return err
+}
+
+// DeleteActivity deletes the activity; a done visit moves its account's last visit.
+func (s *Service) DeleteActivity(ctx context.Context, id, version int64) error {
+	err := s.Store.DeleteActivity(ctx, id, version)
+	s.place(ctx, err)
+	return err
+}
+
 func (s *Service) CreateStage(ctx context.Context, st Stage) (Stage, error) {
 	if err := st.Validate(); err != nil {
 		return Stage{}, err
@@ -180,14 +213,18 @@ func (s *Service) CreateActivity(ctx context.Context, a Activity) (Activity, err
 	if err := s.checkActivity(ctx, &a); err != nil {
 		return Activity{}, err
 	}
-	return s.Store.CreateActivity(ctx, a)
+	out, err := s.Store.CreateActivity(ctx, a)
+	s.place(ctx, err)
+	return out, err
 }
 
 func (s *Service) UpdateActivity(ctx context.Context, a Activity, version int64) (Activity, error) {
 	if err := s.checkActivity(ctx, &a); err != nil {
 		return Activity{}, err
 	}
-	return s.Store.UpdateActivity(ctx, a, version)
+	out, err := s.Store.UpdateActivity(ctx, a, version)
+	s.place(ctx, err)
+	return out, err
 }
 
 func (s *Service) checkActivity(ctx context.Context, a *Activity) error {

@@ -6,5 +6,13 @@
 // all use [lng, lat] order and only this package converts between the two.
 // Distances are in metres and computed on a sphere of the WGS84 mean radius.
 //
+// Index (index.go) is the in-memory account index over tidwall/rtree:
+// nearest-k, radius, box, area and route-corridor queries, each combinable
+// with a Filter, in a deterministic order (ties broken by id). Corridor
+// distances are measured in local flat projections of route pieces of at
+// most 5 km: within about 0.03 % + 1 m at 5 km width. Routes are Polylines,
+// parsed from GeoJSON LineStrings by ParseLineString. GenerateFrance makes
+// realistic test data: accounts clustered like French businesses.
+//
 // geo is the only package that imports orb, go-geom and tidwall/rtree.
 package geo

@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tournee/tournee/accounts"
+	"github.com/tournee/tournee/geo"
 )
 
 // apiDoc is the OpenAPI 3 document of the API. newAPIDoc describes the routes
@@ -176,6 +177,8 @@ func (d *apiDoc) static() {
 		withResponse(http.StatusNoContent, openapi3.NewResponse().WithDescription("deleted")),
 		withErrors(http.StatusBadRequest, http.StatusNotFound, http.StatusConflict))
 
+	d.places()
+
 	d.add(http.MethodGet, "/api/v1/accounts/{id}/revenue", &openapi3.Operation{OperationID: "listRevenue", Tags: []string{"revenue"},
 		Summary: "An account's monthly revenue, oldest first", Parameters: openapi3.Parameters{d.param(paramID)}},
 		withJSON(http.StatusOK, "every month on record, on one page", d.ref("RevenueList")),
@@ -189,6 +192,64 @@ func (d *apiDoc) static() {
 		withJSON(http.StatusOK, "the number of entries stored", openapi3.NewObjectSchema().
 			WithProperty("stored", openapi3.NewIntegerSchema().WithMin(1)).
 			WithRequired([]string{"stored"}).WithoutAdditionalProperties().NewRef()),
+		withErrors(http.StatusBadRequest, http.StatusRequestEntityTooLarge))
+}
+
+// places documents the spatial queries of places.go.
+func (d *apiDoc) places() {
+	number := func(desc string) *openapi3.SchemaRef { return describe(openapi3.NewFloat64Schema(), desc).NewRef() }
+	place := openapi3.NewObjectSchema().
+		WithProperty("id", openapi3.NewInt64Schema()).
+		WithProperty("distance_m", number("metres to the query point, or to the route").Value).
+		WithProperty("along_m", number("route searches: metres from the route's start to the point closest to the account").Value).
+		WithProperty("score", number("priority score").Value).
+		WithAnyAdditionalProperties()
+	place.Description = "an account (every field, or only those named in fields) with its measures"
+	list := openapi3.NewObjectSchema().WithProperty("items", arrayOf(place.NewRef())).
+		WithRequired([]string{"items"}).WithoutAdditionalProperties()
+	query := func(name, desc string, schema *openapi3.Schema) *openapi3.ParameterRef {
+		return &openapi3.ParameterRef{Value: openapi3.NewQueryParameter(name).WithDescription(desc).WithSchema(schema)}
+	}
+	required := func(p *openapi3.ParameterRef) *openapi3.ParameterRef { p.Value.Required = true; return p }
+	csv := openapi3.NewStringSchema()
+	d.add(http.MethodGet, "/api/v1/accounts/nearby", &openapi3.Operation{OperationID: "nearbyAccounts", Tags: []string{"accounts"},
+		Summary:     "Accounts near a point, nearest first",
+		Description: "Without radius_m, the limit nearest accounts; with it, every account within radius_m (up to limit). Answered from memory; with fields naming only id, kind, lat, lng, distance_m, score, potential_cents, segment, tags and owner_id, the store is not read at all.",
+		Parameters: openapi3.Parameters{
+			required(query("lat", "latitude, WGS84 degrees", openapi3.NewFloat64Schema().WithMin(-90).WithMax(90))),
+			required(query("lng", "longitude, WGS84 degrees", openapi3.NewFloat64Schema().WithMin(-180).WithMax(180))),
+			query("radius_m", "radius in metres", openapi3.NewFloat64Schema().WithMin(1).WithMax(maxRadiusM)),
+			query("limit", "how many accounts at most", openapi3.NewIntegerSchema().WithMin(1).WithMax(maxWithin)),
+			query("kind", "comma-separated kinds", csv),
+			query("owner_id", "owner", openapi3.NewInt64Schema().WithMin(1)),
+			query("min_score", "minimum priority score", openapi3.NewFloat64Schema().WithMin(0)),
+			query("min_potential_cents", "minimum monthly potential", openapi3.NewInt64Schema().WithMin(0)),
+			query("segment", "comma-separated segments, any of them", csv),
+			query("tag", "comma-separated tags, all of them", csv),
+			query("not_visited_since", "keep accounts not visited since this date (YYYY-MM-DD)", openapi3.NewStringSchema().WithFormat("date")),
+			query("fields", "comma-separated fields to return", csv),
+		}},
+		withJSON(http.StatusOK, "the accounts found, nearest first", list.NewRef()),
+		withErrors(http.StatusBadRequest))
+
+	box := openapi3.NewObjectSchema().
+		WithProperty("min", recordSchema(reflect.TypeFor[geo.Point](), false)).
+		WithProperty("max", recordSchema(reflect.TypeFor[geo.Point](), false)).
+		WithRequired([]string{"min", "max"})
+	body := openapi3.NewObjectSchema().
+		WithProperty("box", box).
+		WithProperty("polygon", describe(openapi3.NewObjectSchema(), "GeoJSON Polygon or MultiPolygon geometry ([lng, lat] positions)")).
+		WithProperty("route", describe(openapi3.NewObjectSchema(), "GeoJSON LineString geometry ([lng, lat] positions), at least 2")).
+		WithProperty("width_m", describe(openapi3.NewFloat64Schema().WithMin(1).WithMax(geo.MaxWidthM), "route corridor width in metres")).
+		WithProperty("filter", recordSchema(reflect.TypeFor[accounts.PlaceFilter](), false)).
+		WithProperty("limit", openapi3.NewIntegerSchema().WithMin(1).WithMax(maxWithin).WithDefault(defaultWithin)).
+		WithProperty("fields", openapi3.NewArraySchema().WithItems(openapi3.NewStringSchema())).
+		WithoutAdditionalProperties()
+	body.Description = "exactly one of box, polygon or route"
+	d.add(http.MethodPost, "/api/v1/accounts/search", &openapi3.Operation{OperationID: "searchAccounts", Tags: []string{"accounts"},
+		Summary: "Accounts in a box or polygon (by id), or along a route (by position along it)"},
+		withBody(body.NewRef()),
+		withJSON(http.StatusOK, "the accounts found", list.NewRef()),
 		withErrors(http.StatusBadRequest, http.StatusRequestEntityTooLarge))
 }
 

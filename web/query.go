@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,6 +58,69 @@ func (q *query) time(name string) time.Time {
 		q.fail(name, "%s must be an RFC 3339 time such as 2026-03-01T00:00:00Z", name)
 	}
 	return t
+}
+
+// has reports whether the parameter was given.
+func (q *query) has(name string) bool {
+	_, ok := q.c.GetQuery(name)
+	return ok
+}
+
+// float reads a number; a required one that is missing is an error.
+func (q *query) float(name string, required bool) float64 {
+	s := q.raw(name)
+	if s == "" {
+		if required {
+			q.fail(name, "%s is required", name)
+		}
+		return 0
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		q.fail(name, "%s must be a number", name)
+	}
+	return v
+}
+
+// intIn reads an integer between lo and hi, def when missing.
+func (q *query) intIn(name string, def, lo, hi int) int {
+	s := q.raw(name)
+	if s == "" {
+		return def
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < lo || v > hi {
+		q.fail(name, "%s must be between %d and %d", name, lo, hi)
+		return def
+	}
+	return v
+}
+
+// list reads a parameter given as a comma-separated list, repeated, or both.
+func (q *query) list(name string) []string {
+	q.seen = append(q.seen, name)
+	var out []string
+	for _, v := range q.c.QueryArray(name) {
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+	}
+	return out
+}
+
+// enumList reads a list whose items must each be one of allowed.
+func enumList[T ~string](q *query, name string, allowed ...T) []T {
+	var out []T
+	for _, v := range q.list(name) {
+		if !slices.Contains(allowed, T(v)) {
+			q.fail(name, "%s must be one of %v", name, allowed)
+			continue
+		}
+		out = append(out, T(v))
+	}
+	return out
 }
 
 // enum reads a parameter that must be one of allowed, or empty.

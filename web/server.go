@@ -53,6 +53,10 @@ func New(store accounts.Store, log *slog.Logger, cfg Config) *Server {
 	return s
 }
 
+// Places is the spatial read model the server queries; the caller loads it
+// and keeps it following the store (see accounts.Places).
+func (s *Server) Places() *accounts.Places { return s.svc.Places }
+
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
 
@@ -95,6 +99,8 @@ func (s *Server) routes() {
 	v1.POST("/stages", s.idempotent, s.h(s.createStage))
 	v1.PATCH("/stages/:id", s.h(s.updateStage))
 	v1.DELETE("/stages/:id", s.h(s.deleteStage))
+	v1.GET("/accounts/nearby", s.h(s.nearby))
+	v1.POST("/accounts/search", s.h(s.search))
 	v1.GET("/accounts/:id/revenue", s.h(s.listRevenue))
 	v1.PUT("/revenue", s.h(s.putRevenue))
 

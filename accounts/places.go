@@ -1,0 +1,267 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/tournee/tournee/geo"
+)
+
+// Places is the spatial read model of the accounts: a geo.Index loaded from
+// the store and kept in step with it through the change feed. Every change,
+// whether this process or another one sharing the database wrote it, reaches
+// the index by one path, apply, which reads the record's current state from
+// the store: applied in feed order by one goroutine at a time, the index
+// converges on what the store holds and never goes back to an older state.
+type Places struct {
+	store Store
+	index *geo.Index
+	now   func() time.Time
+
+	mu  sync.Mutex // one applier at a time
+	seq int64      // last change applied
+}
+
+// OwnerLayer is the index layer that holds each account's owner; territory
+// layers sit beside it.
+const OwnerLayer = "owner"
+
+// kinds numbers account kinds for the index.
+var kinds = []Kind{KindProspect, KindClient, KindFormer}
+
+func kindCode(k Kind) geo.Kind {
+	for i, v := range kinds {
+		if v == k {
+			return geo.Kind(i + 1)
+		}
+	}
+	return 0
+}
+
+// KindOf is the Kind of an index kind code.
+func KindOf(code geo.Kind) Kind {
+	if code == 0 || int(code) > len(kinds) {
+		return ""
+	}
+	return kinds[code-1]
+}
+
+// NewPlaces returns an empty read model over store; Load fills it.
+func NewPlaces(store Store, now func() time.Time) *Places {
+	return &Places{store: store, index: &geo.Index{}, now: now}
+}
+
+// Load builds the index from every account in the store.
+func (p *Places) Load(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	// Changes committed while the accounts are read are applied again by
+	// the next CatchUp, which is harmless: apply reads the current state.
+	seq, err := p.store.LastChangeSeq(ctx)
+	if err != nil {
+		return err
+	}
+	var entries []geo.Entry
+	page := AccountFilter{Page: Page{Limit: 1000}}
+	for {
+		as, err := p.store.ListAccounts(ctx, page)
+		if err != nil {
+			return err
+		}
+		for _, a := range as {
+			entries = append(entries, p.entry(a))
+		}
+		if len(as) < page.Limit {
+			break
+		}
+		page.After = as[len(as)-1].ID
+	}
+	index, err := geo.NewIndex(entries)
+	if err != nil {
+		return err
+	}
+	p.index, p.seq = index, seq
+	return nil
+}
+
+// Index returns the index for queries.
+func (p *Places) Index() *geo.Index {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.index
+}
+
+// CatchUp applies every change written since the last one applied.
+func (p *Places) CatchUp(ctx context.Context) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	const batch = 1000
+	for {
+		cs, err := p.store.Changes(ctx, p.seq, batch)
+		if err != nil {
+			return err
+		}
+		if err := p.apply(ctx, cs); err != nil {
+			return err
+		}
+		if len(cs) < batch {
+			return nil
+		}
+	}
+}
+
+// apply brings the index in line with the store for the accounts that cs
+// touched, then records the last seq of cs as applied.
+func (p *Places) apply(ctx context.Context, cs []Change) error {
+	if len(cs) == 0 {
+		return nil
+	}
+	var ids []int64
+	for _, c := range cs {
+		switch c.Entity {
+		case EntityAccount:
+			ids = append(ids, c.EntityID)
+		case EntityActivity:
+			// A visit moves its account's last visit; a deleted activity
+			// is gone, but its account's own change row follows.
+			a, err := p.store.GetActivity(ctx, c.EntityID)
+			switch {
+			case errors.Is(err, ErrNotFound):
+			case err != nil:
+				return err
+			case a.AccountID != nil:
+				ids = append(ids, *a.AccountID)
+			}
+		}
+	}
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		found, err := p.store.AccountsByID(ctx, ids[:n])
+		if err != nil {
+			return err
+		}
+		current := map[int64]bool{}
+		for _, a := range found {
+			current[a.ID] = true
+			if err := p.index.Upsert(p.entry(a)); err != nil {
+				// Only an account beyond the index's limits (layers, tag
+				// sets) fails: better absent from maps than stale.
+				p.index.Delete(a.ID)
+			}
+		}
+		for _, id := range ids[:n] {
+			if !current[id] {
+				p.index.Delete(id)
+			}
+		}
+		ids = ids[n:]
+	}
+	p.seq = cs[len(cs)-1].Seq
+	return nil
+}
+
+// Follow keeps the index in step with writes of other processes until ctx
+// ends: it catches up whenever wake fires (a store notification) and at
+// least every poll. Errors are reported on errs and retried at the next turn.
+func (p *Places) Follow(ctx context.Context, wake <-chan struct{}, poll time.Duration, errs func(error)) {
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		if err := p.CatchUp(ctx); err != nil && ctx.Err() == nil {
+			errs(err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-t.C:
+		}
+	}
+}
+
+// PlaceFilter narrows a spatial query in the domain's terms; the zero
+// PlaceFilter matches every account.
+type PlaceFilter struct {
+	Kinds             []Kind   `json:"kinds"`
+	OwnerID           int64    `json:"owner_id"`
+	MinScore          float32  `json:"min_score"`
+	MinPotentialCents int64    `json:"min_potential_cents"`
+	Segments          []string `json:"segments"`
+	TagsAll           []string `json:"tags_all"` // every one of these
+	TagsAny           []string `json:"tags_any"` // at least one of these
+	// NotVisitedSince keeps accounts never visited or last visited before that day.
+	NotVisitedSince Date `json:"not_visited_since"`
+}
+
+// GeoFilter translates f for the index, checking its values.
+func (p *Places) GeoFilter(f PlaceFilter) (geo.Filter, error) {
+	g := geo.Filter{
+		MinScore:          f.MinScore,
+		MinPotentialCents: f.MinPotentialCents,
+		Segments:          f.Segments,
+	}
+	for _, k := range f.Kinds {
+		code := kindCode(k)
+		if code == 0 {
+			return geo.Filter{}, invalid("kind", "kind must be one of prospect, client, former")
+		}
+		g.Kinds = append(g.Kinds, code)
+	}
+	if f.OwnerID != 0 {
+		g.Layer, g.AssigneeIDs = OwnerLayer, []int64{f.OwnerID}
+	}
+	var err error
+	if g.TagsAll, err = normalizeTags(f.TagsAll); err != nil {
+		return geo.Filter{}, err
+	}
+	if g.TagsAny, err = normalizeTags(f.TagsAny); err != nil {
+		return geo.Filter{}, err
+	}
+	if f.NotVisitedSince != "" {
+		day, err := f.NotVisitedSince.Time()
+		if err != nil {
+			return geo.Filter{}, invalid("not_visited_since", "not_visited_since must be a date YYYY-MM-DD")
+		}
+		g.NotVisitedSince = geo.DayOf(day)
+	}
+	if f.MinScore < 0 || f.MinPotentialCents < 0 {
+		return geo.Filter{}, invalid("min_score", "minimums must not be negative")
+	}
+	return g, nil
+}
+
+// entry is what the index holds of a.
+func (p *Places) entry(a Account) geo.Entry {
+	e := geo.Entry{
+		ID:             a.ID,
+		Location:       a.Point,
+		Kind:           kindCode(a.Kind),
+		Score:          BaseScore(a, p.now()),
+		PotentialCents: a.PotentialCents,
+		Segment:        a.Segment,
+		Tags:           a.Tags,
+	}
+	if a.OwnerID != nil {
+		e.Assignees = []geo.Assignment{{Layer: OwnerLayer, UserID: *a.OwnerID}}
+	}
+	if a.LastVisitAt != nil {
+		e.LastVisit = geo.DayOf(*a.LastVisitAt)
+	}
+	return e
+}
+
+// BaseScore is an account's priority before strategic rules add to it: its
+// potential in k€ per month, raised by up to ×3 as its last visit recedes
+// past three months (never visited counts as the full raise).
+func BaseScore(a Account, now time.Time) float32 {
+	potential := float64(a.PotentialCents) / 100_000
+	overdue := 2.0
+	if a.LastVisitAt != nil {
+		days := now.Sub(*a.LastVisitAt).Hours() / 24
+		overdue = math.Min(2, math.Max(0, (days-90)/180))
+	}
+	return float32(potential * (1 + overdue))
+}

@@ -1,0 +1,288 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tournee/tournee/accounts"
+	"github.com/tournee/tournee/geo"
+)
+
+// Limits of the spatial endpoints: nearby means within a long day's drive,
+// and a map or a mobile list shows a few thousand accounts at most.
+const (
+	maxRadiusM     = 500_000
+	defaultNearest = 20
+	maxNearest     = 500
+	defaultWithin  = 500
+	maxWithin      = 5000
+)
+
+// indexFields are the fields the index answers from memory, without a
+// store read; any other field asked for makes the answer read the store.
+var indexFields = []string{"id", "kind", "lat", "lng", "distance_m", "along_m", "score", "potential_cents", "segment", "tags", "owner_id"}
+
+// nearby answers GET /api/v1/accounts/nearby: the nearest accounts to a
+// point, or with radius_m every account within that many metres, nearest
+// first, with their distance_m.
+func (s *Server) nearby(c *gin.Context) error {
+	q := newQuery(c)
+	p := geo.Point{Lat: q.float("lat", true), Lng: q.float("lng", true)}
+	radius := q.float("radius_m", false)
+	within := q.has("radius_m")
+	limit := q.intIn("limit", defaultNearest, 1, maxNearest)
+	if within {
+		limit = q.intIn("limit", defaultWithin, 1, maxWithin)
+	}
+	f := accounts.PlaceFilter{
+		Kinds:             enumList(q, "kind", accounts.KindProspect, accounts.KindClient, accounts.KindFormer),
+		OwnerID:           q.id("owner_id"),
+		MinScore:          float32(q.float("min_score", false)),
+		MinPotentialCents: int64(q.float("min_potential_cents", false)),
+		Segments:          q.list("segment"),
+		TagsAll:           q.list("tag"),
+		NotVisitedSince:   accounts.Date(q.str("not_visited_since")),
+	}
+	fields := q.list("fields")
+	if err := q.err(); err != nil {
+		return err
+	}
+	if err := p.Validate(); err != nil {
+		return pointError(err)
+	}
+	if within && !(radius > 0 && radius <= maxRadiusM) {
+		return &accounts.FieldError{Field: "radius_m", Message: fmt.Sprintf("radius_m must be between 1 and %d", maxRadiusM)}
+	}
+	gf, err := s.svc.Places.GeoFilter(f)
+	if err != nil {
+		return err
+	}
+	ix := s.svc.Places.Index()
+	var hits []geo.Hit
+	if within {
+		hits, err = ix.WithinRadius(p, radius, gf, limit)
+	} else {
+		hits, err = ix.Nearest(p, limit, gf)
+	}
+	if err != nil {
+		return err
+	}
+	return s.writePlaces(c, hits, fields, false)
+}
+
+// searchRequest is the body of POST /api/v1/accounts/search: exactly one of
+// box, polygon (GeoJSON Polygon or MultiPolygon) or route (GeoJSON
+// LineString, with width_m), a filter, a limit and the fields to return.
+type searchRequest struct {
+	Box     *geo.Bounds          `json:"box"`
+	Polygon json.RawMessage      `json:"polygon"`
+	Route   json.RawMessage      `json:"route"`
+	WidthM  float64              `json:"width_m"`
+	Filter  accounts.PlaceFilter `json:"filter"`
+	Limit   int                  `json:"limit"`
+	Fields  []string             `json:"fields"`
+}
+
+// search answers POST /api/v1/accounts/search: accounts in a box (by id), in
+// a polygon (by id) or along a route (by position along it, with distance_m
+// to the route and along_m from its start).
+func (s *Server) search(c *gin.Context) error {
+	var r searchRequest
+	if err := decodeJSON(c, &r); err != nil {
+		return err
+	}
+	shapes := 0
+	for _, given := range []bool{r.Box != nil, len(r.Polygon) > 0, len(r.Route) > 0} {
+		if given {
+			shapes++
+		}
+	}
+	if shapes != 1 {
+		return &accounts.FieldError{Field: "box", Message: "give exactly one of box, polygon or route"}
+	}
+	if r.Limit == 0 {
+		r.Limit = defaultWithin
+	}
+	if r.Limit < 1 || r.Limit > maxWithin {
+		return &accounts.FieldError{Field: "limit", Message: fmt.Sprintf("limit must be between 1 and %d", maxWithin)}
+	}
+	gf, err := s.svc.Places.GeoFilter(r.Filter)
+	if err != nil {
+		return err
+	}
+	ix := s.svc.Places.Index()
+	var hits []geo.Hit
+	switch {
+	case r.Box != nil:
+		if err := geo.ValidateBounds(*r.Box); err != nil {
+			return fieldOf("box", err)
+		}
+		hits, err = ix.WithinBounds(*r.Box, gf, r.Limit)
+	case len(r.Polygon) > 0:
+		area, perr := geo.ParseArea(r.Polygon)
+		if perr != nil {
+			return fieldOf("polygon", perr)
+		}
+		hits, err = ix.WithinArea(area, gf, r.Limit)
+	default:
+		route, perr := geo.ParseLineString(r.Route)
+		if perr != nil {
+			return fieldOf("route", perr)
+		}
+		if !(r.WidthM > 0 && r.WidthM <= geo.MaxWidthM) {
+			return &accounts.FieldError{Field: "width_m", Message: fmt.Sprintf("width_m must be between 1 and %d", geo.MaxWidthM)}
+		}
+		hits, err = ix.AlongRoute(route, r.WidthM, gf, r.Limit)
+	}
+	if err != nil {
+		return err
+	}
+	return s.writePlaces(c, hits, r.Fields, len(r.Route) > 0)
+}
+
+// fieldOf names the request field a geometry error belongs to.
+func fieldOf(field string, err error) error {
+	return &accounts.FieldError{Field: field, Message: field + ": " + strings.TrimPrefix(err.Error(), geo.ErrInvalid.Error()+": ")}
+}
+
+func pointError(err error) error {
+	msg := strings.TrimPrefix(err.Error(), geo.ErrInvalid.Error()+": ")
+	field := "lat"
+	if strings.HasPrefix(msg, "lng") {
+		field = "lng"
+	}
+	return &accounts.FieldError{Field: field, Message: msg}
+}
+
+// writePlaces answers {"items":[...]}: each hit as its account with the
+// measures distance_m (and along_m for a route) and score. With fields, each
+// item holds only those; when all of them are index fields the store is not
+// read at all, which is what a mobile client polling "what is near me" wants.
+func (s *Server) writePlaces(c *gin.Context, hits []geo.Hit, fields []string, route bool) error {
+	fromIndex := len(fields) > 0
+	for _, f := range fields {
+		fromIndex = fromIndex && slices.Contains(indexFields, f)
+	}
+	ix := s.svc.Places.Index()
+	var accountsByID map[int64]accounts.Account
+	if !fromIndex {
+		ids := make([]int64, len(hits))
+		for i, h := range hits {
+			ids[i] = h.ID
+		}
+		found, err := s.accountsByID(c, ids)
+		if err != nil {
+			return err
+		}
+		accountsByID = found
+	}
+	var buf bytes.Buffer
+	buf.WriteString(`{"items":[`)
+	n := 0
+	for _, h := range hits {
+		e, ok := ix.Get(h.ID)
+		var item map[string]any
+		if fromIndex {
+			if !ok {
+				continue // deleted since the query ran
+			}
+			item = indexItem(e)
+		} else {
+			a, found := accountsByID[h.ID]
+			if !found {
+				continue
+			}
+			var err error
+			if item, err = accountItem(a); err != nil {
+				return err
+			}
+			item["score"] = e.Score
+		}
+		item["distance_m"] = round(h.DistanceM)
+		if route {
+			item["along_m"] = round(h.AlongM)
+		}
+		if len(fields) > 0 {
+			for k := range item {
+				if !slices.Contains(fields, k) {
+					delete(item, k)
+				}
+			}
+			for _, f := range fields {
+				if _, ok := item[f]; !ok && !slices.Contains(indexFields, f) {
+					return &accounts.FieldError{Field: "fields", Message: fmt.Sprintf("unknown field %q", f)}
+				}
+			}
+		}
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		n++
+		b, err := json.Marshal(item)
+		if err != nil {
+			return err
+		}
+		buf.Write(b)
+	}
+	buf.WriteString(`]}`)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
+	return nil
+}
+
+// accountsByID reads the accounts of ids in pages the store accepts.
+func (s *Server) accountsByID(c *gin.Context, ids []int64) (map[int64]accounts.Account, error) {
+	out := make(map[int64]accounts.Account, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), accounts.MaxAccountsByID)
+		found, err := s.svc.AccountsByID(c.Request.Context(), ids[:n])
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range found {
+			out[a.ID] = a
+		}
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+func indexItem(e geo.Entry) map[string]any {
+	item := map[string]any{
+		"id": e.ID, "lat": e.Location.Lat, "lng": e.Location.Lng, "score": e.Score,
+		"potential_cents": e.PotentialCents, "segment": e.Segment, "tags": e.Tags,
+		"kind": accounts.KindOf(e.Kind), "owner_id": nil,
+	}
+	if e.Tags == nil {
+		item["tags"] = []string{}
+	}
+	for _, a := range e.Assignees {
+		if a.Layer == accounts.OwnerLayer {
+			item["owner_id"] = a.UserID
+		}
+	}
+	return item
+}
+
+// accountItem is a's JSON as a map, so that measures can join it.
+func accountItem(a accounts.Account) (map[string]any, error) {
+	b, err := json.Marshal(a)
+	if err != nil {
+		return nil, err
+	}
+	var item map[string]any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return item, dec.Decode(&item)
+}
+
+// round keeps distances to the centimetre, which is all they mean.
+func round(m float64) json.Number {
+	return json.Number(strconv.FormatFloat(m, 'f', 2, 64))
+}
