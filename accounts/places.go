@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tournee/tournee/geo"
@@ -18,11 +19,12 @@ import (
 // converges on what the store holds and never goes back to an older state.
 type Places struct {
 	store Store
-	index *geo.Index
 	now   func() time.Time
+	index atomic.Pointer[geo.Index] // swapped whole by Load; queries never wait for appliers
 
-	mu  sync.Mutex // one applier at a time
-	seq int64      // last change applied
+	mu      sync.Mutex    // one applier at a time
+	seq     int64         // last change applied
+	applied chan struct{} // closed, and replaced, whenever seq moves
 }
 
 // OwnerLayer is the index layer that holds each account's owner; territory
@@ -51,7 +53,9 @@ func KindOf(code geo.Kind) Kind {
 
 // NewPlaces returns an empty read model over store; Load fills it.
 func NewPlaces(store Store, now func() time.Time) *Places {
-	return &Places{store: store, index: &geo.Index{}, now: now}
+	p := &Places{store: store, now: now, applied: make(chan struct{})}
+	p.index.Store(&geo.Index{})
+	return p
 }
 
 // Load builds the index from every account in the store.
@@ -83,15 +87,38 @@ func (p *Places) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.index, p.seq = index, seq
+	p.index.Store(index)
+	p.advance(seq)
 	return nil
 }
 
 // Index returns the index for queries.
-func (p *Places) Index() *geo.Index {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.index
+func (p *Places) Index() *geo.Index { return p.index.Load() }
+
+// advance records seq as applied and wakes WaitApplied; p.mu is held.
+func (p *Places) advance(seq int64) {
+	p.seq = seq
+	close(p.applied)
+	p.applied = make(chan struct{})
+}
+
+// WaitApplied waits until the change seq has reached the index, or ctx
+// ends. A client that wrote through another replica can pass the seq of its
+// write to read it back here.
+func (p *Places) WaitApplied(ctx context.Context, seq int64) error {
+	for {
+		p.mu.Lock()
+		done, applied := p.seq >= seq, p.applied
+		p.mu.Unlock()
+		if done {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-applied:
+		}
+	}
 }
 
 // CatchUp applies every change written since the last one applied.
@@ -137,8 +164,9 @@ func (p *Places) apply(ctx context.Context, cs []Change) error {
 			}
 		}
 	}
+	index := p.Index()
 	for len(ids) > 0 {
-		n := min(len(ids), 1000)
+		n := min(len(ids), MaxAccountsByID)
 		found, err := p.store.AccountsByID(ctx, ids[:n])
 		if err != nil {
 			return err
@@ -146,20 +174,20 @@ func (p *Places) apply(ctx context.Context, cs []Change) error {
 		current := map[int64]bool{}
 		for _, a := range found {
 			current[a.ID] = true
-			if err := p.index.Upsert(p.entry(a)); err != nil {
+			if err := index.Upsert(p.entry(a)); err != nil {
 				// Only an account beyond the index's limits (layers, tag
 				// sets) fails: better absent from maps than stale.
-				p.index.Delete(a.ID)
+				index.Delete(a.ID)
 			}
 		}
 		for _, id := range ids[:n] {
 			if !current[id] {
-				p.index.Delete(id)
+				index.Delete(id)
 			}
 		}
 		ids = ids[n:]
 	}
-	p.seq = cs[len(cs)-1].Seq
+	p.advance(cs[len(cs)-1].Seq)
 	return nil
 }
 

@@ -4,9 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -283,6 +283,4 @@ func accountItem(a accounts.Account) (map[string]any, error) {
 }
 
 // round keeps distances to the centimetre, which is all they mean.
-func round(m float64) json.Number {
-	return json.Number(strconv.FormatFloat(m, 'f', 2, 64))
-}
+func round(m float64) float64 { return math.Round(m*100) / 100 }

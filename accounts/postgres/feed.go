@@ -83,3 +83,34 @@ func (db *DB) ReleaseIdempotencyKey(ctx context.Context, key string) error {
 	_, err := db.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE key = $1`, key)
 	return translate(err, false)
 }
+
+// Listen calls wake each time a write commits, in this process or another
+// one sharing the database, until ctx ends (nil) or the connection fails
+// (the error; the caller listens again). It holds one connection of the pool.
+func (db *DB) Listen(ctx context.Context, wake func()) error {
+	conn, err := db.pool.Acquire(ctx)
+	if err != nil {
+		return ctxOr(ctx, err)
+	}
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
+		return ctxOr(ctx, err)
+	}
+	// The connection goes back to the pool still listening unless told.
+	defer conn.Exec(context.WithoutCancel(ctx), "UNLISTEN "+NotifyChannel)
+	wake() // writes may have landed before LISTEN took effect
+	for {
+		if _, err := conn.Conn().WaitForNotification(ctx); err != nil {
+			return ctxOr(ctx, err)
+		}
+		wake()
+	}
+}
+
+// ctxOr returns nil when ctx has ended, which explains err, else err.
+func ctxOr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}

@@ -63,12 +63,21 @@ func serve(ctx context.Context, cfg config, withDemo bool, log *slog.Logger, std
 		}
 	}
 
+	handler := web.New(st, log, web.Config{})
+	start := time.Now()
+	places := handler.Places()
+	if err := places.Load(ctx); err != nil {
+		return fmt.Errorf("load the spatial index: %w", err)
+	}
+	log.Info("spatial index loaded", "accounts", places.Index().Len(), "took", time.Since(start).Round(time.Millisecond))
+	follow(ctx, st, places, log)
+
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Handler:           web.New(st, log, web.Config{}),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       time.Minute,
 		WriteTimeout:      2 * time.Minute,
@@ -93,6 +102,36 @@ func serve(ctx context.Context, cfg config, withDemo bool, log *slog.Logger, std
 		return err
 	}
 	return nil
+}
+
+// follow keeps places in step with writes of other tournee processes that
+// share the database: woken by the store's notifications when it has them
+// (PostgreSQL), and in any case every few seconds.
+func follow(ctx context.Context, st store, places *accounts.Places, log *slog.Logger) {
+	const poll = 5 * time.Second
+	wake := make(chan struct{}, 1)
+	signal := func() {
+		select {
+		case wake <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
+	if l, ok := st.(interface {
+		Listen(context.Context, func()) error
+	}); ok {
+		go func() {
+			for ctx.Err() == nil {
+				if err := l.Listen(ctx, signal); err != nil {
+					log.Warn("change notifications lost, listening again", "err", err)
+					select {
+					case <-ctx.Done():
+					case <-time.After(time.Second):
+					}
+				}
+			}
+		}()
+	}
+	go places.Follow(ctx, wake, poll, func(err error) { log.Warn("spatial index catch-up failed", "err", err) })
 }
 
 // seedDemo seeds the demo organisation unless the store already has users:
