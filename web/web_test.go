@@ -19,7 +19,7 @@ import (
 )
 
 // newServer returns a server over a fresh, migrated SQLite store.
-func newServer(t *testing.T) (*web.Server, *sqlite.DB) {
+func newServer(t testing.TB) (*web.Server, *sqlite.DB) {
 	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tournee.db"))
@@ -34,7 +34,7 @@ func newServer(t *testing.T) (*web.Server, *sqlite.DB) {
 }
 
 // do sends one request; headers come as name, value pairs.
-func do(t *testing.T, h http.Handler, method, path, body string, headers ...string) *httptest.ResponseRecorder {
+func do(t testing.TB, h http.Handler, method, path, body string, headers ...string) *httptest.ResponseRecorder {
 	t.Helper()
 	var r io.Reader
 	if body != "" {
