@@ -4,26 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 )
 
 // Service validates every write and checks that the records it refers to
-// exist, then hands it to the Store. Reads pass straight through. After a
-// write that moves an account on the map it brings Places up to date, so
-// that the writer reads its own write in spatial queries at once.
+// exist, then hands it to the Store. Reads pass straight through. With
+// Places, a write that moves an account on the map brings them up to date,
+// so that the writer reads its own write in spatial queries at once.
 type Service struct {
 	Store
-	Places *Places
+	Places *Places // nil in processes that answer no spatial query (import, demo)
 }
 
-// NewService returns a Service over s; its Places are empty until loaded.
-func NewService(s Store) *Service { return &Service{Store: s, Places: NewPlaces(s, time.Now)} }
+// NewService returns a Service over s, without Places.
+func NewService(s Store) *Service { return &Service{Store: s} }
 
 // place brings Places up to date after a write that err says succeeded.
 // The write is committed whatever happens here: should catching up fail,
 // the next catch-up (every write, and Follow) repairs it.
 func (s *Service) place(ctx context.Context, err error) {
-	if err == nil {
+	if err == nil && s.Places != nil {
 		_ = s.Places.CatchUp(ctx)
 	}
 }

@@ -5,6 +5,7 @@ package web
 import (
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,10 +40,10 @@ func New(store accounts.Store, log *slog.Logger, cfg Config) *Server {
 	}
 	gin.SetMode(gin.ReleaseMode)
 	m := newMetrics(prometheus.NewRegistry())
-	s := &Server{
-		svc: accounts.NewService(accounts.Timed(store, m.observeStore)),
-		log: log, cfg: cfg, engine: gin.New(), metrics: m, api: newAPIDoc(),
-	}
+	timed := accounts.Timed(store, m.observeStore)
+	svc := accounts.NewService(timed)
+	svc.Places = accounts.NewPlaces(timed, time.Now)
+	s := &Server{svc: svc, log: log, cfg: cfg, engine: gin.New(), metrics: m, api: newAPIDoc()}
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.Use(s.recover, s.metrics.observe, s.limitBody)
 	s.engine.NoRoute(func(c *gin.Context) { s.writeError(c, errNoRoute) })
