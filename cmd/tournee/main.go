@@ -5,6 +5,7 @@
 //	tournee import accounts|contacts|revenue FILE.csv [flags]
 //	tournee demo [--seed N]
 //	tournee bench optw [--budget 1s] FILE...
+//	tournee loadtest [--target URL] [--rate N] [--duration D]
 package main
 
 import (
@@ -40,6 +41,7 @@ commands:
   import    import accounts, contacts or revenue from a CSV file
   demo      seed the demo organisation into an empty database and exit
   bench     run a benchmark: 'bench optw FILE...' plans OPTW instances
+  loadtest  drive a running server on loopback with nearby queries and print rates and latencies
 
 Run 'tournee COMMAND -h' for the flags of a command.`
 
@@ -91,6 +93,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "import":
 		// import parses its own flags, which may follow the file name.
 		return runImport(ctx, cfg, args, stdout, stderr)
+	case "loadtest":
+		return runLoadtest(ctx, args, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":
