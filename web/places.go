@@ -7,6 +7,7 @@ import (
 	"math"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -166,6 +167,9 @@ func pointError(err error) error {
 // item holds only those; when all of them are index fields the store is not
 // read at all, which is what a mobile client polling "what is near me" wants.
 func (s *Server) writePlaces(c *gin.Context, hits []geo.Hit, fields []string, route bool) error {
+	if err := s.checkFields(fields); err != nil {
+		return err
+	}
 	fromIndex := len(fields) > 0
 	for _, f := range fields {
 		fromIndex = fromIndex && slices.Contains(indexFields, f)
@@ -188,52 +192,93 @@ func (s *Server) writePlaces(c *gin.Context, hits []geo.Hit, fields []string, ro
 	n := 0
 	for _, h := range hits {
 		e, ok := ix.Get(h.ID)
-		var item map[string]any
-		if fromIndex {
-			if !ok {
-				continue // deleted since the query ran
-			}
-			item = indexItem(e)
-		} else {
-			a, found := accountsByID[h.ID]
-			if !found {
-				continue
-			}
-			var err error
-			if item, err = accountItem(a); err != nil {
-				return err
-			}
-			item["score"] = e.Score
-		}
-		item["distance_m"] = round(h.DistanceM)
-		if route {
-			item["along_m"] = round(h.AlongM)
-		}
-		if len(fields) > 0 {
-			for k := range item {
-				if !slices.Contains(fields, k) {
-					delete(item, k)
-				}
-			}
-			for _, f := range fields {
-				if _, ok := item[f]; !ok && !slices.Contains(indexFields, f) {
-					return &accounts.FieldError{Field: "fields", Message: fmt.Sprintf("unknown field %q", f)}
-				}
-			}
+		a, found := accountsByID[h.ID]
+		if fromIndex && !ok || !fromIndex && !found {
+			continue // deleted since the query ran
 		}
 		if n > 0 {
 			buf.WriteByte(',')
 		}
 		n++
-		b, err := json.Marshal(item)
+		var err error
+		switch {
+		case fromIndex:
+			err = writeItem(&buf, indexItem(e), h, fields, route)
+		case len(fields) == 0:
+			err = writeAccount(&buf, a, e.Score, h, route)
+		default:
+			var item map[string]any
+			if item, err = accountItem(a); err == nil {
+				item["score"] = e.Score
+				err = writeItem(&buf, item, h, fields, route)
+			}
+		}
 		if err != nil {
 			return err
 		}
-		buf.Write(b)
 	}
 	buf.WriteString(`]}`)
 	c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
 	return nil
+}
+
+// checkFields rejects a field that is neither an account's nor a measure.
+func (s *Server) checkFields(fields []string) error {
+	for _, f := range fields {
+		if !slices.Contains(s.accountFields, f) && !slices.Contains(indexFields, f) {
+			return &accounts.FieldError{Field: "fields", Message: fmt.Sprintf("unknown field %q", f)}
+		}
+	}
+	return nil
+}
+
+// jsonFields lists the top-level JSON names of an account.
+func jsonFields() []string {
+	item, err := accountItem(accounts.Account{})
+	if err != nil {
+		panic(err) // a zero Account always marshals
+	}
+	var names []string
+	for k := range item {
+		names = append(names, k)
+	}
+	return names
+}
+
+// writeAccount writes a's JSON with the measures spliced in before its
+// closing brace: the common answer, built without an intermediate map.
+func writeAccount(buf *bytes.Buffer, a accounts.Account, score float32, h geo.Hit, route bool) error {
+	b, err := json.Marshal(a)
+	if err != nil {
+		return err
+	}
+	buf.Write(b[:len(b)-1])
+	buf.WriteString(`,"score":`)
+	buf.WriteString(strconv.FormatFloat(float64(score), 'g', -1, 32))
+	buf.WriteString(`,"distance_m":`)
+	buf.WriteString(strconv.FormatFloat(round(h.DistanceM), 'f', -1, 64))
+	if route {
+		buf.WriteString(`,"along_m":`)
+		buf.WriteString(strconv.FormatFloat(round(h.AlongM), 'f', -1, 64))
+	}
+	buf.WriteByte('}')
+	return nil
+}
+
+// writeItem writes the fields of item that were asked for, with the measures.
+func writeItem(buf *bytes.Buffer, item map[string]any, h geo.Hit, fields []string, route bool) error {
+	item["distance_m"] = round(h.DistanceM)
+	if route {
+		item["along_m"] = round(h.AlongM)
+	}
+	for k := range item {
+		if !slices.Contains(fields, k) {
+			delete(item, k)
+		}
+	}
+	b, err := json.Marshal(item)
+	buf.Write(b)
+	return err
 }
 
 // accountsByID reads the accounts of ids in pages the store accepts.

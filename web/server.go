@@ -30,6 +30,9 @@ type Server struct {
 	engine  *gin.Engine
 	metrics *metrics
 	api     *apiDoc
+	// accountFields are the JSON names of an account, which nearby's
+	// fields parameter may ask for.
+	accountFields []string
 }
 
 // New builds the server and its routes over store, whose calls it times
@@ -43,7 +46,7 @@ func New(store accounts.Store, log *slog.Logger, cfg Config) *Server {
 	timed := accounts.Timed(store, m.observeStore)
 	svc := accounts.NewService(timed)
 	svc.Places = accounts.NewPlaces(timed, time.Now)
-	s := &Server{svc: svc, log: log, cfg: cfg, engine: gin.New(), metrics: m, api: newAPIDoc()}
+	s := &Server{svc: svc, log: log, cfg: cfg, engine: gin.New(), metrics: m, api: newAPIDoc(), accountFields: jsonFields()}
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.Use(s.recover, s.metrics.observe, s.limitBody)
 	s.engine.NoRoute(func(c *gin.Context) { s.writeError(c, errNoRoute) })
