@@ -14,5 +14,17 @@
 // parsed from GeoJSON LineStrings by ParseLineString. GenerateFrance makes
 // realistic test data: accounts clustered like French businesses.
 //
+// Travel times come from a Travel provider: Matrix gives driving times and
+// distances between every pair of up to MaxTravelPoints (500) points, Route
+// the road through them in order. StraightLine, the default, needs nothing:
+// great-circle distance × a detour factor (1.3) at a constant speed
+// (70 km/h), plus a stop overhead (5 min, parking) on each leg between
+// different locations. OSRM and Valhalla ask a routing engine over HTTP and
+// give its driving times. A matrix is always square, finite, ≥ 0 with a zero
+// diagonal; a provider never returns a partial or guessed answer:
+// unreachable pairs give ErrNoRoute, an engine that is down, slow or answers
+// something malformed gives ErrUnavailable (also wrapping
+// context.DeadlineExceeded on timeouts).
+//
 // geo is the only package that imports orb, go-geom and tidwall/rtree.
 package geo
