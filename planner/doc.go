@@ -16,9 +16,9 @@
 //
 // # Algorithm
 //
-// Iterated local search after Vansteenwegen, Souffriau, Vanden Berghe and
-// Van Oudheusden, "Iterated local search for the team orienteering problem
-// with time windows" (Computers & OR, 2009):
+// Iterated local search as published for the team orienteering problem with
+// time windows ("Iterated local search for the team orienteering problem
+// with time windows", Computers & Operations Research, 2009):
 //
 //   - insertion: repeatedly insert the stop with the best value²/shift ratio
 //     at its cheapest feasible place, where shift is the time the insertion

@@ -7,7 +7,7 @@ import "time"
 // seq[k] (departure time for the start depot, arrival for the end depot) and
 // z[k] the latest start at seq[k] that keeps every later stop feasible.
 //
-// z replaces the wait/maxShift pair of Vansteenwegen et al.: arriving at
+// z replaces the wait/maxShift pair of the published iterated local search: arriving at
 // seq[k] at any time up to z[k] is feasible, because z[k] lies inside one of
 // the stop's windows and starting earlier never hurts what follows (waiting
 // is allowed). So an insertion is checked in O(1) per window of the new stop.

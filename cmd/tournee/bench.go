@@ -134,8 +134,8 @@ func readOPTWFile(path string, decimals int) (planner.Problem, error) {
 	return p, nil
 }
 
-// readOPTW reads an instance in the TOPTW format of the literature
-// (Vansteenwegen et al., Montemanni & Gambardella): header "k v N t", an
+// readOPTW reads an instance in the TOPTW format of the literature's
+// benchmark sets: header "k v N t", an
 // optional line, then one line per vertex "i x y d S f a list... O C".
 // Vertex 0 is the depot at both ends, its closing time the day's length;
 // stop i is vertex i. One time unit of the file becomes one second. Travel
