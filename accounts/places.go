@@ -25,6 +25,11 @@ type Places struct {
 	mu      sync.Mutex    // one applier at a time
 	seq     int64         // last change applied
 	applied chan struct{} // closed, and replaced, whenever seq moves
+
+	// Changed, if set, is told the ids of the accounts each catch-up
+	// touched (nil: all of them, after Load), before queries can see the
+	// new state, so that caches of account data can drop them.
+	Changed func(ids []int64)
 }
 
 // OwnerLayer is the index layer that holds each account's owner; territory
@@ -86,6 +91,9 @@ func (p *Places) Load(ctx context.Context) error {
 	index, err := geo.NewIndex(entries)
 	if err != nil {
 		return err
+	}
+	if p.Changed != nil {
+		p.Changed(nil)
 	}
 	p.index.Store(index)
 	p.advance(seq)
@@ -163,6 +171,9 @@ func (p *Places) apply(ctx context.Context, cs []Change) error {
 				ids = append(ids, *a.AccountID)
 			}
 		}
+	}
+	if p.Changed != nil && len(ids) > 0 {
+		p.Changed(ids)
 	}
 	index := p.Index()
 	for len(ids) > 0 {

@@ -175,24 +175,19 @@ func (s *Server) writePlaces(c *gin.Context, hits []geo.Hit, fields []string, ro
 		fromIndex = fromIndex && slices.Contains(indexFields, f)
 	}
 	ix := s.svc.Places.Index()
-	var accountsByID map[int64]accounts.Account
+	var records map[int64][]byte
 	if !fromIndex {
-		ids := make([]int64, len(hits))
-		for i, h := range hits {
-			ids[i] = h.ID
-		}
-		found, err := s.accountsByID(c, ids)
-		if err != nil {
+		var err error
+		if records, err = s.accountJSON(c, hits); err != nil {
 			return err
 		}
-		accountsByID = found
 	}
 	var buf bytes.Buffer
 	buf.WriteString(`{"items":[`)
 	n := 0
 	for _, h := range hits {
 		e, ok := ix.Get(h.ID)
-		a, found := accountsByID[h.ID]
+		record, found := records[h.ID]
 		if fromIndex && !ok || !fromIndex && !found {
 			continue // deleted since the query ran
 		}
@@ -200,26 +195,57 @@ func (s *Server) writePlaces(c *gin.Context, hits []geo.Hit, fields []string, ro
 			buf.WriteByte(',')
 		}
 		n++
-		var err error
 		switch {
 		case fromIndex:
-			err = writeItem(&buf, indexItem(e), h, fields, route)
+			writeIndexItem(&buf, e, h, fields)
 		case len(fields) == 0:
-			err = writeAccount(&buf, a, e.Score, h, route)
+			writeAccount(&buf, record, e.Score, h, route)
 		default:
-			var item map[string]any
-			if item, err = accountItem(a); err == nil {
-				item["score"] = e.Score
-				err = writeItem(&buf, item, h, fields, route)
+			item, err := decodeItem(record)
+			if err != nil {
+				return err
 			}
-		}
-		if err != nil {
-			return err
+			item["score"] = e.Score
+			if err := writeItem(&buf, item, h, fields, route); err != nil {
+				return err
+			}
 		}
 	}
 	buf.WriteString(`]}`)
 	c.Data(http.StatusOK, "application/json; charset=utf-8", buf.Bytes())
 	return nil
+}
+
+// accountJSON returns the JSON of the accounts of hits, from the record
+// cache or, for those it lacks, from the store in pages it accepts.
+func (s *Server) accountJSON(c *gin.Context, hits []geo.Hit) (map[int64][]byte, error) {
+	out := make(map[int64][]byte, len(hits))
+	var missing []int64
+	for _, h := range hits {
+		if b, ok := s.records.get(h.ID); ok {
+			out[h.ID] = b
+		} else {
+			missing = append(missing, h.ID)
+		}
+	}
+	gen := s.records.generation()
+	for len(missing) > 0 {
+		n := min(len(missing), accounts.MaxAccountsByID)
+		found, err := s.svc.AccountsByID(c.Request.Context(), missing[:n])
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range found {
+			b, err := json.Marshal(a)
+			if err != nil {
+				return nil, err
+			}
+			out[a.ID] = b
+			s.records.put(gen, a.ID, b)
+		}
+		missing = missing[n:]
+	}
+	return out, nil
 }
 
 // checkFields rejects a field that is neither an account's nor a measure.
@@ -234,9 +260,13 @@ func (s *Server) checkFields(fields []string) error {
 
 // jsonFields lists the top-level JSON names of an account.
 func jsonFields() []string {
-	item, err := accountItem(accounts.Account{})
+	b, err := json.Marshal(accounts.Account{})
 	if err != nil {
 		panic(err) // a zero Account always marshals
+	}
+	item, err := decodeItem(b)
+	if err != nil {
+		panic(err)
 	}
 	var names []string
 	for k := range item {
@@ -245,14 +275,10 @@ func jsonFields() []string {
 	return names
 }
 
-// writeAccount writes a's JSON with the measures spliced in before its
-// closing brace: the common answer, built without an intermediate map.
-func writeAccount(buf *bytes.Buffer, a accounts.Account, score float32, h geo.Hit, route bool) error {
-	b, err := json.Marshal(a)
-	if err != nil {
-		return err
-	}
-	buf.Write(b[:len(b)-1])
+// writeAccount writes an account's JSON with the measures spliced in
+// before its closing brace: the common answer, built without a map.
+func writeAccount(buf *bytes.Buffer, record []byte, score float32, h geo.Hit, route bool) {
+	buf.Write(record[:len(record)-1])
 	buf.WriteString(`,"score":`)
 	buf.WriteString(strconv.FormatFloat(float64(score), 'g', -1, 32))
 	buf.WriteString(`,"distance_m":`)
@@ -262,67 +288,95 @@ func writeAccount(buf *bytes.Buffer, a accounts.Account, score float32, h geo.Hi
 		buf.WriteString(strconv.FormatFloat(round(h.AlongM), 'f', -1, 64))
 	}
 	buf.WriteByte('}')
-	return nil
 }
 
-// writeItem writes the fields of item that were asked for, with the measures.
+// writeItem writes the asked-for fields of item, in the order asked, with
+// the measures.
 func writeItem(buf *bytes.Buffer, item map[string]any, h geo.Hit, fields []string, route bool) error {
 	item["distance_m"] = round(h.DistanceM)
 	if route {
 		item["along_m"] = round(h.AlongM)
 	}
-	for k := range item {
-		if !slices.Contains(fields, k) {
-			delete(item, k)
+	buf.WriteByte('{')
+	n := 0
+	for i, f := range fields {
+		v, ok := item[f]
+		if !ok || slices.Contains(fields[:i], f) {
+			continue
 		}
-	}
-	b, err := json.Marshal(item)
-	buf.Write(b)
-	return err
-}
-
-// accountsByID reads the accounts of ids in pages the store accepts.
-func (s *Server) accountsByID(c *gin.Context, ids []int64) (map[int64]accounts.Account, error) {
-	out := make(map[int64]accounts.Account, len(ids))
-	for len(ids) > 0 {
-		n := min(len(ids), accounts.MaxAccountsByID)
-		found, err := s.svc.AccountsByID(c.Request.Context(), ids[:n])
+		b, err := json.Marshal(v)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for _, a := range found {
-			out[a.ID] = a
+		if n > 0 {
+			buf.WriteByte(',')
 		}
-		ids = ids[n:]
+		n++
+		buf.WriteString(`"` + f + `":`)
+		buf.Write(b)
 	}
-	return out, nil
+	buf.WriteByte('}')
+	return nil
 }
 
-func indexItem(e geo.Entry) map[string]any {
-	item := map[string]any{
-		"id": e.ID, "lat": e.Location.Lat, "lng": e.Location.Lng, "score": e.Score,
-		"potential_cents": e.PotentialCents, "segment": e.Segment, "tags": e.Tags,
-		"kind": accounts.KindOf(e.Kind), "owner_id": nil,
-	}
-	if e.Tags == nil {
-		item["tags"] = []string{}
-	}
-	for _, a := range e.Assignees {
-		if a.Layer == accounts.OwnerLayer {
-			item["owner_id"] = a.UserID
+// writeIndexItem writes the asked-for fields of an index entry, in the
+// order asked, straight into buf: the hot path of mobile clients.
+func writeIndexItem(buf *bytes.Buffer, e geo.Entry, h geo.Hit, fields []string) {
+	buf.WriteByte('{')
+	for i, f := range fields {
+		if slices.Contains(fields[:i], f) {
+			continue
+		}
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(`"` + f + `":`)
+		switch f {
+		case "id":
+			buf.WriteString(strconv.FormatInt(e.ID, 10))
+		case "lat":
+			buf.WriteString(strconv.FormatFloat(e.Location.Lat, 'f', -1, 64))
+		case "lng":
+			buf.WriteString(strconv.FormatFloat(e.Location.Lng, 'f', -1, 64))
+		case "distance_m":
+			buf.WriteString(strconv.FormatFloat(round(h.DistanceM), 'f', -1, 64))
+		case "along_m": // 0 off a route
+			buf.WriteString(strconv.FormatFloat(round(h.AlongM), 'f', -1, 64))
+		case "score":
+			buf.WriteString(strconv.FormatFloat(float64(e.Score), 'g', -1, 32))
+		case "potential_cents":
+			buf.WriteString(strconv.FormatInt(e.PotentialCents, 10))
+		default: // kind, segment, tags, owner_id
+			var v any
+			switch f {
+			case "kind":
+				v = accounts.KindOf(e.Kind)
+			case "segment":
+				v = e.Segment
+			case "tags":
+				v = e.Tags
+				if e.Tags == nil {
+					v = []string{}
+				}
+			case "owner_id":
+				for _, a := range e.Assignees {
+					if a.Layer == accounts.OwnerLayer {
+						v = a.UserID
+					}
+				}
+			}
+			b, _ := json.Marshal(v) // strings, ids and string lists always marshal
+			buf.Write(b)
 		}
 	}
-	return item
+	buf.WriteByte('}')
 }
 
-// accountItem is a's JSON as a map, so that measures can join it.
-func accountItem(a accounts.Account) (map[string]any, error) {
-	b, err := json.Marshal(a)
-	if err != nil {
-		return nil, err
-	}
+// decodeItem turns an account's JSON into a map, so that measures can join
+// it and fields can be picked.
+func decodeItem(record []byte) (map[string]any, error) {
 	var item map[string]any
-	dec := json.NewDecoder(bytes.NewReader(b))
+	dec := json.NewDecoder(bytes.NewReader(record))
 	dec.UseNumber()
 	return item, dec.Decode(&item)
 }

@@ -82,12 +82,23 @@ func TestNearby(t *testing.T) {
 	// fields trims each item to what a phone needs.
 	w := do(t, s, "GET", "/api/v1/accounts/nearby?lat=45&lng=4.80&limit=1&fields=id,distance_m", "")
 	wantStatus(t, w, http.StatusOK)
-	if want := fmt.Sprintf(`{"items":[{"distance_m":0,"id":%d}]}`, all[0]); w.Body.String() != want {
+	if want := fmt.Sprintf(`{"items":[{"id":%d,"distance_m":0}]}`, all[0]); w.Body.String() != want {
 		t.Errorf("trimmed = %s, want %s", w.Body, want)
 	}
-	w = do(t, s, "GET", "/api/v1/accounts/nearby?lat=45&lng=4.80&limit=1&fields=name,distance_m", "")
-	if want := `{"items":[{"distance_m":0,"name":"Compte 00"}]}`; w.Body.String() != want {
+	w = do(t, s, "GET", "/api/v1/accounts/nearby?lat=45&lng=4.80&limit=1&fields=name,distance_m,name", "")
+	if want := `{"items":[{"name":"Compte 00","distance_m":0}]}`; w.Body.String() != want {
 		t.Errorf("trimmed with a store field = %s, want %s", w.Body, want)
+	}
+
+	// Full records come from a cache the read model keeps current: a
+	// renamed account is served under its new name at once.
+	first := fmt.Sprintf("/api/v1/accounts/%d", all[0])
+	if got := items(t, s, "GET", "/api/v1/accounts/nearby?lat=45&lng=4.80&limit=1", ""); got[0].Name != "Compte 00" {
+		t.Fatalf("before the rename: %+v", got)
+	}
+	wantStatus(t, do(t, s, "PATCH", first, `{"name":"Compte zéro"}`), http.StatusOK)
+	if got := items(t, s, "GET", "/api/v1/accounts/nearby?lat=45&lng=4.80&limit=1", ""); got[0].Name != "Compte zéro" {
+		t.Errorf("after the rename, nearby serves %q, want %q", got[0].Name, "Compte zéro")
 	}
 
 	// A client reads its own writes at once: moved, then deleted.

@@ -17,6 +17,10 @@ import (
 // detailed territory fits, a runaway upload does not.
 const DefaultMaxBodyBytes = 4 << 20
 
+// recordCacheSize bounds the accounts whose JSON nearby keeps: the busy
+// areas of a large organisation, at about a kilobyte each.
+const recordCacheSize = 50_000
+
 // Config holds what the HTTP layer needs to know.
 type Config struct {
 	MaxBodyBytes int64
@@ -33,6 +37,7 @@ type Server struct {
 	// accountFields are the JSON names of an account, which nearby's
 	// fields parameter may ask for.
 	accountFields []string
+	records       *recordCache
 }
 
 // New builds the server and its routes over store, whose calls it times
@@ -46,7 +51,10 @@ func New(store accounts.Store, log *slog.Logger, cfg Config) *Server {
 	timed := accounts.Timed(store, m.observeStore)
 	svc := accounts.NewService(timed)
 	svc.Places = accounts.NewPlaces(timed, time.Now)
-	s := &Server{svc: svc, log: log, cfg: cfg, engine: gin.New(), metrics: m, api: newAPIDoc(), accountFields: jsonFields()}
+	records := newRecordCache(recordCacheSize)
+	svc.Places.Changed = records.invalidate
+	s := &Server{svc: svc, log: log, cfg: cfg, engine: gin.New(), metrics: m, api: newAPIDoc(),
+		accountFields: jsonFields(), records: records}
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.Use(s.recover, s.metrics.observe, s.limitBody)
 	s.engine.NoRoute(func(c *gin.Context) { s.writeError(c, errNoRoute) })
