@@ -38,10 +38,11 @@ func (s *Server) nearby(c *gin.Context) error {
 	p := geo.Point{Lat: q.float("lat", true), Lng: q.float("lng", true)}
 	radius := q.float("radius_m", false)
 	within := q.has("radius_m")
-	limit := q.intIn("limit", defaultNearest, 1, maxNearest)
+	def, most := defaultNearest, maxNearest
 	if within {
-		limit = q.intIn("limit", defaultWithin, 1, maxWithin)
+		def, most = defaultWithin, maxWithin
 	}
+	limit := q.intIn("limit", def, 1, most)
 	f := accounts.PlaceFilter{
 		Kinds:             enumList(q, "kind", accounts.KindProspect, accounts.KindClient, accounts.KindFormer),
 		OwnerID:           q.id("owner_id"),

@@ -79,6 +79,9 @@ func TestNearby(t *testing.T) {
 		t.Errorf("tag t2 and potential ≥ 3,000 € within 5 km = %v, want %v", ids(got), []int64{all[2], all[5]})
 	}
 
+	// A radius query may return more than a nearest query.
+	wantStatus(t, do(t, s, "GET", "/api/v1/accounts/nearby?lat=45&lng=4.80&radius_m=1000&limit=600", ""), http.StatusOK)
+
 	// fields trims each item to what a phone needs.
 	w := do(t, s, "GET", "/api/v1/accounts/nearby?lat=45&lng=4.80&limit=1&fields=id,distance_m", "")
 	wantStatus(t, w, http.StatusOK)
