@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"context"
-	"errors"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -154,22 +153,12 @@ func (p *Places) apply(ctx context.Context, cs []Change) error {
 	if len(cs) == 0 {
 		return nil
 	}
+	// Only account rows matter: a visit that moves an account's last visit
+	// also feeds an update of the account (a Store rule).
 	var ids []int64
 	for _, c := range cs {
-		switch c.Entity {
-		case EntityAccount:
+		if c.Entity == EntityAccount {
 			ids = append(ids, c.EntityID)
-		case EntityActivity:
-			// A visit moves its account's last visit; a deleted activity
-			// is gone, but its account's own change row follows.
-			a, err := p.store.GetActivity(ctx, c.EntityID)
-			switch {
-			case errors.Is(err, ErrNotFound):
-			case err != nil:
-				return err
-			case a.AccountID != nil:
-				ids = append(ids, *a.AccountID)
-			}
 		}
 	}
 	if p.Changed != nil && len(ids) > 0 {

@@ -90,9 +90,9 @@ type Account struct {
 	// activity of type visit with Done set), nil if it has none. It is
 	// derived and read-only: stores recompute it in the transaction of every
 	// activity create, update and delete, and account writes ignore it.
-	// Recomputing it bumps neither Version nor UpdatedAt and writes no change
-	// row of the account: the activity's own change row tells replicas to
-	// refresh it. Stores keep it in an indexed column, so that "not visited
+	// Recomputing it bumps neither Version nor UpdatedAt; when it changes,
+	// the account gets an update change row. Stores keep it in an indexed
+	// column, so that "not visited
 	// since" queries (the rules engine's, the planner's) are range scans
 	// rather than an aggregate over every activity.
 	LastVisitAt *time.Time `json:"last_visit_at"`

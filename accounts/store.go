@@ -92,8 +92,9 @@ type IdempotentResponse struct {
 // UpdateAccount ignore it in their argument and return the stored value;
 // CreateActivity, UpdateActivity and DeleteActivity recompute it, in their
 // transaction, for the account the activity leaves and the one it joins,
-// without bumping the account's version or updated_at and without a change
-// row of the account (the activity's change row stands for it).
+// without bumping the account's version or updated_at; each account whose
+// value changed gets an update change row, so that replicas and offline
+// clients learn of it even when the visit itself was deleted.
 //
 // The acting user for the change feed comes from ActorFrom(ctx).
 //
