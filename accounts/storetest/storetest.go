@@ -169,19 +169,6 @@ func same(got, want any) bool {
 	return reflect.DeepEqual(got, want)
 }
 
-// sameAll reports whether two lists hold equal records in the same order.
-func sameAll[T any](got, want []T) bool {
-	if len(got) != len(want) {
-		return false
-	}
-	for i := range got {
-		if !same(got[i], want[i]) {
-			return false
-		}
-	}
-	return true
-}
-
 // checkSame reports a difference between two records.
 func checkSame(t *testing.T, what string, got, want any) {
 	t.Helper()
