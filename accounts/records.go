@@ -3,6 +3,8 @@ package accounts
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/tournee/tournee/geo"
@@ -118,6 +120,12 @@ func (a *Account) UnmarshalJSON(b []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&v); err != nil {
+		// The path of a type error names the private type embedded
+		// above; the caller knows only the JSON names.
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			typeErr.Field = strings.TrimPrefix(typeErr.Field, "accountFields.")
+		}
 		return err
 	}
 	*a = Account(v.accountFields)

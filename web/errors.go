@@ -123,11 +123,11 @@ func decodeJSON(c *gin.Context, v any) error {
 }
 
 // jsonPath drops the Go names of embedded structs from a decoder's field
-// path ("accountFields.potential_cents"): JSON names here are lower case.
+// path ("Meta.version"): JSON names here are lower case.
 func jsonPath(p string) string {
 	var keep []string
 	for _, seg := range strings.Split(p, ".") {
-		if seg != "" && !unicode.IsUpper([]rune(seg)[0]) && !strings.HasSuffix(seg, "Fields") {
+		if seg != "" && !unicode.IsUpper([]rune(seg)[0]) {
 			keep = append(keep, seg)
 		}
 	}
