@@ -55,8 +55,9 @@ func email(field, v string, need bool) error {
 	return nil
 }
 
-// location checks p; the error names prefix+"lat" or prefix+"lng".
-func location(prefix string, p geo.Point) error {
+// CheckLocation checks p; the error is a FieldError naming prefix+"lat" or
+// prefix+"lng".
+func CheckLocation(prefix string, p geo.Point) error {
 	if err := p.Validate(); err != nil {
 		msg := strings.TrimPrefix(err.Error(), geo.ErrInvalid.Error()+": ")
 		field := prefix + "lat"
@@ -102,7 +103,7 @@ func (u *User) Validate() error {
 		email("email", u.Email, true),
 		required("name", u.Name),
 		oneOf("role", u.Role, RoleAdmin, RoleManager, RoleRep),
-		location("home.", u.Home),
+		CheckLocation("home.", u.Home),
 		text("home_address", u.HomeAddress, maxText),
 		check(u.WorkStart < u.WorkEnd && u.WorkEnd <= 24*60, "work_end", "work_end must be after work_start"),
 		check(u.CostPerKmCents >= 0, "cost_per_km_cents", "cost_per_km_cents must not be negative"),
@@ -125,7 +126,7 @@ func (a *Account) Validate() error {
 		text("legal_id", a.LegalID, 32),
 		text("address", a.Address.Street+a.Address.PostalCode+a.Address.City+a.Address.Country, maxText),
 		check(!a.Point.IsZero(), "lat", "lat and lng are required"),
-		location("", a.Point),
+		CheckLocation("", a.Point),
 		check(a.PotentialCents >= 0, "potential_cents", "potential_cents must not be negative"),
 		text("segment", a.Segment, maxName),
 		tagErr,
@@ -234,7 +235,7 @@ func (a *Activity) Validate() error {
 		check(a.TravelledM >= 0, "travelled_m", "travelled_m must not be negative"),
 	}
 	if a.CheckIn != nil {
-		errs = append(errs, check(a.Type == ActivityVisit, "check_in", "check_in is only for visits"), location("check_in.", *a.CheckIn))
+		errs = append(errs, check(a.Type == ActivityVisit, "check_in", "check_in is only for visits"), CheckLocation("check_in.", *a.CheckIn))
 	}
 	return errors.Join(errs...)
 }

@@ -56,8 +56,8 @@ func (s *Server) nearby(c *gin.Context) error {
 	if err := q.err(); err != nil {
 		return err
 	}
-	if err := p.Validate(); err != nil {
-		return pointError(err)
+	if err := accounts.CheckLocation("", p); err != nil {
+		return err
 	}
 	if within && !(radius > 0 && radius <= maxRadiusM) {
 		return &accounts.FieldError{Field: "radius_m", Message: fmt.Sprintf("radius_m must be between 1 and %d", maxRadiusM)}
@@ -152,15 +152,6 @@ func (s *Server) search(c *gin.Context) error {
 // fieldOf names the request field a geometry error belongs to.
 func fieldOf(field string, err error) error {
 	return &accounts.FieldError{Field: field, Message: field + ": " + strings.TrimPrefix(err.Error(), geo.ErrInvalid.Error()+": ")}
-}
-
-func pointError(err error) error {
-	msg := strings.TrimPrefix(err.Error(), geo.ErrInvalid.Error()+": ")
-	field := "lat"
-	if strings.HasPrefix(msg, "lng") {
-		field = "lng"
-	}
-	return &accounts.FieldError{Field: field, Message: msg}
 }
 
 // writePlaces answers {"items":[...]}: each hit as its account with the
