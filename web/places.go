@@ -50,7 +50,7 @@ func (s *Server) nearby(c *gin.Context) error {
 		MinPotentialCents: int64(q.float("min_potential_cents", false)),
 		Segments:          q.list("segment"),
 		TagsAll:           q.list("tag"),
-		NotVisitedSince:   accounts.Date(q.str("not_visited_since")),
+		NotVisitedSince:   accounts.Date(q.raw("not_visited_since")),
 	}
 	fields := q.list("fields")
 	if err := q.err(); err != nil {

@@ -34,8 +34,6 @@ func (q *query) fail(name, format string, args ...any) {
 	q.errs = append(q.errs, &accounts.FieldError{Field: name, Message: fmt.Sprintf(format, args...)})
 }
 
-func (q *query) str(name string) string { return q.raw(name) }
-
 func (q *query) id(name string) int64 {
 	s := q.raw(name)
 	if s == "" {
@@ -174,9 +172,9 @@ func accountFilter(q *query, p accounts.Page) accounts.AccountFilter {
 	return accounts.AccountFilter{Page: p,
 		Kind:         enum(q, "kind", accounts.KindProspect, accounts.KindClient, accounts.KindFormer),
 		OwnerID:      q.id("owner_id"),
-		Tag:          strings.ToLower(strings.TrimSpace(q.str("tag"))), // tags are stored lower-cased
-		Segment:      q.str("segment"),
-		NamePrefix:   q.str("q"),
+		Tag:          strings.ToLower(strings.TrimSpace(q.raw("tag"))), // tags are stored lower-cased
+		Segment:      q.raw("segment"),
+		NamePrefix:   q.raw("q"),
 		UpdatedSince: q.time("updated_since"),
 	}
 }
@@ -214,5 +212,5 @@ func taskFilter(q *query, p accounts.Page) accounts.TaskFilter {
 }
 
 func territoryFilter(q *query, p accounts.Page) accounts.TerritoryFilter {
-	return accounts.TerritoryFilter{Page: p, Layer: q.str("layer"), AssigneeID: q.id("assignee_id")}
+	return accounts.TerritoryFilter{Page: p, Layer: q.raw("layer"), AssigneeID: q.id("assignee_id")}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
 
+	"github.com/tournee/tournee/accounts"
 	"github.com/tournee/tournee/accounts/csvimport"
 )
 
@@ -66,7 +67,7 @@ func runImport(ctx context.Context, cfg config, args []string, stdout, stderr io
 		return err
 	}
 	defer st.Close()
-	svc := newService(st)
+	svc := accounts.NewService(st)
 
 	if os.Getenv("GOMEMLIMIT") == "" {
 		// All or nothing holds every record until the one transaction that

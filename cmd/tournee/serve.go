@@ -48,8 +48,6 @@ func openMigrated(ctx context.Context, cfg config) (store, error) {
 	return st, nil
 }
 
-func newService(st accounts.Store) *accounts.Service { return accounts.NewService(st) }
-
 func serve(ctx context.Context, cfg config, withDemo bool, log *slog.Logger, stdout io.Writer) error {
 	cfg.print(stdout)
 	st, err := openMigrated(ctx, cfg)
@@ -146,7 +144,7 @@ func seedDemo(ctx context.Context, st accounts.Store, seed int64, stdout io.Writ
 		return nil
 	}
 	start := time.Now()
-	sum, err := demo.Seed(ctx, newService(st), demo.Options{Seed: seed, Now: time.Now()})
+	sum, err := demo.Seed(ctx, accounts.NewService(st), demo.Options{Seed: seed, Now: time.Now()})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
