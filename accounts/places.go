@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -161,6 +162,9 @@ func (p *Places) apply(ctx context.Context, cs []Change) error {
 			ids = append(ids, c.EntityID)
 		}
 	}
+	// Read each account once however many times the batch touched it.
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	if p.Changed != nil && len(ids) > 0 {
 		p.Changed(ids)
 	}
