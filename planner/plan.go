@@ -67,6 +67,10 @@ func (m *model) plan(s *solution, dist [][]float64) Plan {
 	for r := range s.tours {
 		p.Routes[r] = m.route(&s.tours[r], dist)
 	}
+	full := m.maxVisits > 0
+	for r := range s.tours {
+		full = full && m.full(r, &s.tours[r])
+	}
 	for i := range m.n {
 		if i == m.start || i == m.end || s.in[i] >= 0 {
 			continue
@@ -74,6 +78,9 @@ func (m *model) plan(s *solution, dist [][]float64) Plan {
 		reason := m.reason[i]
 		if reason == 0 {
 			reason = ReasonNoTime
+			if full {
+				reason = ReasonLimit
+			}
 		}
 		p.Unvisited = append(p.Unvisited, Unvisited{Stop: i, Value: m.value[i], Reason: reason})
 	}

@@ -262,6 +262,43 @@ func TestReasons(t *testing.T) {
 	}
 }
 
+func TestMaxVisits(t *testing.T) {
+	p := randomProblem(rand.New(rand.NewPCG(9, 10)), 60, 2)
+	free, err := Solve(context.Background(), p, Options{Iterations: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	optional := func(pl Plan) (n int) {
+		for _, v := range pl.Routes[0].Visits {
+			if !p.Stops[v.Stop].Fixed {
+				n++
+			}
+		}
+		return n
+	}
+	if optional(free) < 4 {
+		t.Fatalf("unbounded plan has %d optional visits; the test needs more than 3", optional(free))
+	}
+	p.MaxVisits = 3
+	bounded, err := Solve(context.Background(), p, Options{Iterations: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPlan(t, p, bounded)
+	if got := optional(bounded); got != 3 {
+		t.Errorf("optional visits = %d, want 3", got)
+	}
+	limited := 0
+	for _, u := range bounded.Unvisited {
+		if u.Reason == ReasonLimit {
+			limited++
+		}
+	}
+	if limited == 0 {
+		t.Errorf("no stop left out for the limit: %+v", bounded.Unvisited)
+	}
+}
+
 func TestDeterministic(t *testing.T) {
 	p := randomProblem(rand.New(rand.NewPCG(5, 6)), 80, 2)
 	opt := Options{Iterations: 500, Seed: 42}

@@ -59,6 +59,9 @@ type Problem struct {
 	// Routes is the number of routes (reps, or days with the same bounds);
 	// zero means one. Fixed stops all go to the first route.
 	Routes int
+	// MaxVisits, when positive, bounds the optional stops of each route
+	// (the suggestions a rep wants to see), fixed stops not counted.
+	MaxVisits int
 }
 
 // model is a validated Problem flattened for the hot loops. Times stay
@@ -76,6 +79,8 @@ type model struct {
 	depart     time.Duration
 	ret        time.Duration
 	routes     int
+	maxVisits  int      // optional stops per route, 0 for no limit
+	nfixed     int      // fixed stops, all on the first route
 	cands      []int    // optional stops worth trying: open, reachable alone, positive value
 	reason     []Reason // why a stop is not a candidate (0 for candidates, depots and fixed stops)
 	open       []int    // scratch list of fill; a model serves one search at a time
@@ -97,24 +102,27 @@ func newModel(p *Problem) (*model, error) {
 		return nil, fmt.Errorf("%w: return %v is before departure %v", ErrInvalid, p.Return, p.Depart)
 	case p.Routes < 0:
 		return nil, fmt.Errorf("%w: routes must not be negative", ErrInvalid)
+	case p.MaxVisits < 0:
+		return nil, fmt.Errorf("%w: max visits must not be negative", ErrInvalid)
 	case len(p.Travel) != n:
 		return nil, fmt.Errorf("%w: travel matrix has %d rows, want %d", ErrInvalid, len(p.Travel), n)
 	case p.DistanceM != nil && len(p.DistanceM) != n:
 		return nil, fmt.Errorf("%w: distance matrix has %d rows, want %d", ErrInvalid, len(p.DistanceM), n)
 	}
 	m := &model{
-		n:       n,
-		travel:  make([]time.Duration, n*n),
-		service: make([]time.Duration, n),
-		value:   make([]float64, n),
-		wins:    make([][]Window, n),
-		fixed:   make([]bool, n),
-		reason:  make([]Reason, n),
-		start:   p.Start,
-		end:     p.End,
-		depart:  p.Depart,
-		ret:     p.Return,
-		routes:  max(p.Routes, 1),
+		n:         n,
+		travel:    make([]time.Duration, n*n),
+		service:   make([]time.Duration, n),
+		value:     make([]float64, n),
+		wins:      make([][]Window, n),
+		fixed:     make([]bool, n),
+		reason:    make([]Reason, n),
+		start:     p.Start,
+		end:       p.End,
+		depart:    p.Depart,
+		ret:       p.Return,
+		routes:    max(p.Routes, 1),
+		maxVisits: p.MaxVisits,
 	}
 	for i, row := range p.Travel {
 		if len(row) != n {
@@ -151,6 +159,9 @@ func newModel(p *Problem) (*model, error) {
 			return nil, fmt.Errorf("%w: stop %d: %v", ErrInvalid, i, err)
 		}
 		m.wins[i], m.service[i], m.value[i], m.fixed[i] = w, s.Service, s.Value, s.Fixed
+		if s.Fixed {
+			m.nfixed++
+		}
 	}
 	for i := range n {
 		if i == m.start || i == m.end || m.fixed[i] {
@@ -233,9 +244,11 @@ const (
 	// ReasonNoTime: the stop fits alone but not next to the stops chosen,
 	// which are worth more for the time they take.
 	ReasonNoTime
+	// ReasonLimit: every route already holds Problem.MaxVisits optional stops.
+	ReasonLimit
 )
 
-var reasonNames = [...]string{"", "closed", "unreachable", "no_value", "no_time"}
+var reasonNames = [...]string{"", "closed", "unreachable", "no_value", "no_time", "limit"}
 
 // String returns the reason as a stable snake_case code, fit for JSON.
 func (r Reason) String() string {

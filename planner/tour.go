@@ -112,6 +112,9 @@ func (m *model) bestInsertion(s *solution, j int) (insertion, bool) {
 	row := m.travel[j*m.n : (j+1)*m.n]
 	for r := range s.tours {
 		t := &s.tours[r]
+		if m.full(r, t) {
+			continue
+		}
 		for p := 0; p < len(t.seq)-1; p++ {
 			i, k := t.seq[p], t.seq[p+1]
 			dep := t.a[p] + m.service[i]
@@ -172,6 +175,19 @@ func (m *model) remove(s *solution, r, pos int) bool {
 }
 
 // visits counts the stops visited.
+// full reports whether route r already holds the most optional visits a
+// route may have. Fixed stops all sit on the first route.
+func (m *model) full(r int, t *tour) bool {
+	if m.maxVisits == 0 {
+		return false
+	}
+	optional := len(t.seq) - 2
+	if r == 0 {
+		optional -= m.nfixed
+	}
+	return optional >= m.maxVisits
+}
+
 func (s *solution) visits() int {
 	n := 0
 	for _, t := range s.tours {
