@@ -3,6 +3,7 @@ package accounts
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Sentinel errors. Stores and services wrap them with detail meant for the
@@ -35,4 +36,21 @@ func invalid(field, format string, args ...any) error {
 // NotFound wraps ErrNotFound with the entity and id.
 func NotFound(entity string, id int64) error {
 	return fmt.Errorf("%w: %s %d", ErrNotFound, entity, id)
+}
+
+// Overlap wraps ErrConflict for a booking that overlaps activity id, which
+// runs from start to end.
+func Overlap(id int64, start, end time.Time) error {
+	return fmt.Errorf("%w: activity %d already takes %s to %s", ErrConflict, id,
+		start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339))
+}
+
+// prefixed puts prefix before the field of a validation error (and before
+// its message, which starts with the field), for an element of a list.
+func prefixed(prefix string, err error) error {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return &FieldError{Field: prefix + fe.Field, Message: prefix + fe.Message}
+	}
+	return err
 }

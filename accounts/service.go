@@ -226,6 +226,32 @@ func (s *Service) UpdateActivity(ctx context.Context, a Activity, version int64)
 	return out, err
 }
 
+// MaxBooking is the most activities one booking takes: a few days of visits.
+const MaxBooking = 100
+
+// BookActivities creates as, all or none, for one owner; it fails with
+// ErrConflict if one of them overlaps the owner's calendar or another of as.
+func (s *Service) BookActivities(ctx context.Context, as []Activity) ([]Activity, error) {
+	if len(as) == 0 || len(as) > MaxBooking {
+		return nil, invalid("visits", "visits must hold between 1 and %d activities", MaxBooking)
+	}
+	for i := range as {
+		field := fmt.Sprintf("visits[%d].", i)
+		if err := s.checkActivity(ctx, &as[i]); err != nil {
+			return nil, prefixed(field, err)
+		}
+		switch {
+		case as[i].OwnerID == nil:
+			return nil, invalid(field+"owner_id", "%sowner_id is required", field)
+		case *as[i].OwnerID != *as[0].OwnerID:
+			return nil, invalid(field+"owner_id", "%sowner_id must be the same for every activity of a booking", field)
+		}
+	}
+	out, err := s.Store.BookActivities(ctx, as)
+	s.place(ctx, err)
+	return out, err
+}
+
 func (s *Service) checkActivity(ctx context.Context, a *Activity) error {
 	if err := a.Validate(); err != nil {
 		return err

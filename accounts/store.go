@@ -48,6 +48,9 @@ type (
 		OwnerID      int64
 		Type         ActivityType
 		UpdatedSince time.Time
+		// StartFrom and StartBefore keep the activities starting in
+		// [StartFrom, StartBefore): a day's or a month's calendar.
+		StartFrom, StartBefore time.Time
 	}
 	TaskFilter struct {
 		Page
@@ -165,6 +168,13 @@ type Store interface {
 	UpdateActivity(ctx context.Context, a Activity, version int64) (Activity, error)
 	DeleteActivity(ctx context.Context, id, version int64) error
 	ListActivities(ctx context.Context, f ActivityFilter) ([]Activity, error)
+	// BookActivities inserts as, which all belong to one owner, or none of
+	// them. It fails with ErrConflict, naming the activity in the way, if one
+	// of them overlaps an activity of that owner already stored (only
+	// activities that last, End after Start, take time). The check and the
+	// inserts run in one transaction that holds a per-owner lock, so that
+	// two bookings racing for one slot cannot both succeed.
+	BookActivities(ctx context.Context, as []Activity) ([]Activity, error)
 
 	CreateTask(ctx context.Context, t Task) (Task, error)
 	GetTask(ctx context.Context, id int64) (Task, error)

@@ -188,6 +188,11 @@ func (tm timed) DeleteActivity(ctx context.Context, id, version int64) error {
 	return tm.Store.DeleteActivity(ctx, id, version)
 }
 
+func (tm timed) BookActivities(ctx context.Context, as []Activity) ([]Activity, error) {
+	defer tm.since("BookActivities", time.Now())
+	return tm.Store.BookActivities(ctx, as)
+}
+
 func (tm timed) ListActivities(ctx context.Context, f ActivityFilter) ([]Activity, error) {
 	defer tm.since("ListActivities", time.Now())
 	return tm.Store.ListActivities(ctx, f)

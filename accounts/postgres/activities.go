@@ -38,13 +38,68 @@ func activityArgs(a accounts.Activity) []any {
 		lat, lng, a.TravelledM}
 }
 
-func (db *DB) CreateActivity(ctx context.Context, a accounts.Activity) (accounts.Activity, error) {
-	const q = `INSERT INTO activities (created_at, updated_at, version, type, done, account_id, owner_id,
+const insertActivity = `INSERT INTO activities (created_at, updated_at, version, type, done, account_id, owner_id,
     start_at, end_at, subject, report, check_in_lat, check_in_lng, travelled_m)
 VALUES ($1, $1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
 RETURNING ` + activityColumns
+
+func (db *DB) CreateActivity(ctx context.Context, a accounts.Activity) (accounts.Activity, error) {
 	ids := visitAccount(a.AccountID, doneVisit(a))
-	return insertWith(ctx, db, accounts.EntityActivity, q, scanActivity, activityArgs(a), lastVisitHooks(ctx, &ids, 0, db.now()))
+	return insertWith(ctx, db, accounts.EntityActivity, insertActivity, scanActivity, activityArgs(a), lastVisitHooks(ctx, &ids, 0, db.now()))
+}
+
+// BookActivities inserts as after checking each against the owner's
+// calendar, those of as already inserted included. Locking the owner's row
+// first serialises bookings per owner: under READ COMMITTED two
+// transactions would otherwise both find the slot free.
+func (db *DB) BookActivities(ctx context.Context, as []accounts.Activity) ([]accounts.Activity, error) {
+	const (
+		lockOwner = `SELECT FROM users WHERE id = $1 FOR NO KEY UPDATE`
+		overlap   = `SELECT id, start_at, end_at FROM activities
+WHERE owner_id = $1 AND end_at > start_at AND start_at < $2 AND end_at > $3 ORDER BY start_at, id LIMIT 1`
+	)
+	if len(as) == 0 {
+		return []accounts.Activity{}, nil
+	}
+	now := db.now()
+	var visited []int64
+	for _, a := range as {
+		visited = append(visited, visitAccount(a.AccountID, doneVisit(a))...)
+	}
+	h := lastVisitHooks(ctx, &visited, 0, now)
+	out := make([]accounts.Activity, len(as))
+	err := db.write(ctx, false, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, lockOwner, as[0].OwnerID); err != nil {
+			return err
+		}
+		if err := h.runBefore(tx); err != nil {
+			return err
+		}
+		ids := make([]int64, len(as))
+		for i, a := range as {
+			var id int64
+			var start, end time.Time
+			err := tx.QueryRow(ctx, overlap, a.OwnerID, ts(a.End), ts(a.Start)).Scan(&id, &start, &end)
+			switch {
+			case err == nil:
+				return accounts.Overlap(id, start, end)
+			case !errors.Is(err, pgx.ErrNoRows):
+				return err
+			}
+			if out[i], err = scanActivity(tx.QueryRow(ctx, insertActivity, append([]any{now}, activityArgs(a)...)...)); err != nil {
+				return err
+			}
+			ids[i] = out[i].ID
+		}
+		if err := h.runAfter(tx); err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, now, accounts.EntityActivity, accounts.OpCreate, ids...)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (db *DB) GetActivity(ctx context.Context, id int64) (accounts.Activity, error) {
@@ -153,6 +208,12 @@ func (db *DB) ListActivities(ctx context.Context, f accounts.ActivityFilter) ([]
 	w.addID("owner_id = ?", f.OwnerID)
 	w.addString("type = ?", string(f.Type))
 	w.addSince(f.UpdatedSince)
+	if !f.StartFrom.IsZero() {
+		w.add("start_at >= ?", ts(f.StartFrom))
+	}
+	if !f.StartBefore.IsZero() {
+		w.add("start_at < ?", ts(f.StartBefore))
+	}
 	q, args := w.query(`SELECT `+activityColumns+` FROM activities`, f.Page)
 	return list(ctx, db, scanActivity, q, args...)
 }

@@ -161,6 +161,45 @@ func refreshLastVisits(ctx context.Context, tx *sql.Tx, ids []int64, at time.Tim
 	return nil
 }
 
+// BookActivities inserts as, checking each against the owner's calendar,
+// those of as already inserted included. SQLite runs one write transaction
+// at a time (BEGIN IMMEDIATE), which is the per-owner lock the check needs.
+func (db *DB) BookActivities(ctx context.Context, as []accounts.Activity) ([]accounts.Activity, error) {
+	const overlap = `SELECT id, start_at, end_at FROM activities
+		WHERE owner_id = ? AND end_at > start_at AND start_at < ? AND end_at > ? ORDER BY start_at, id LIMIT 1`
+	out := slices.Clone(as)
+	rows := make([][]any, len(out))
+	for i := range out {
+		rows[i] = activityValues(&out[i])
+	}
+	err := db.insertWith(ctx, insertActivity, accounts.EntityActivity, rows, nil,
+		func(i int, m accounts.Meta) { out[i].Meta = m },
+		hooks{beforeEach: func(tx *sql.Tx, i int) error {
+			a := out[i]
+			var id int64
+			var start, end time.Time
+			err := tx.QueryRowContext(ctx, overlap, a.OwnerID, formatTime(a.End), formatTime(a.Start)).
+				Scan(&id, timeCol{&start}, timeCol{&end})
+			if isNoRows(err) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			return accounts.Overlap(id, start, end)
+		}, after: func(tx *sql.Tx, at time.Time) error {
+			var ids []int64
+			for _, a := range out {
+				ids = append(ids, visitAccount(a.AccountID, doneVisit(a))...)
+			}
+			return refreshLastVisits(ctx, tx, ids, at)
+		}})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ListActivities returns one page of activities.
 func (db *DB) ListActivities(ctx context.Context, f accounts.ActivityFilter) ([]accounts.Activity, error) {
 	var w where
@@ -175,6 +214,12 @@ func (db *DB) ListActivities(ctx context.Context, f accounts.ActivityFilter) ([]
 	}
 	if !f.UpdatedSince.IsZero() {
 		w.add(`updated_at >= ?`, formatTime(f.UpdatedSince))
+	}
+	if !f.StartFrom.IsZero() {
+		w.add(`start_at >= ?`, formatTime(f.StartFrom))
+	}
+	if !f.StartBefore.IsZero() {
+		w.add(`start_at < ?`, formatTime(f.StartBefore))
 	}
 	q, args := w.query(selectActivity, f.Page)
 	return list(ctx, db.db, scanActivity, q, args...)

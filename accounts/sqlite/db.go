@@ -197,6 +197,8 @@ func staleOrMissing(ctx context.Context, tx *sql.Tx, table, entity string, id, v
 // runs nothing.
 type hooks struct {
 	before, after func(tx *sql.Tx, at time.Time) error
+	// beforeEach, for inserts, runs before the insert of row i.
+	beforeEach func(tx *sql.Tx, i int) error
 }
 
 func (h hooks) runBefore(tx *sql.Tx, at time.Time) error {
@@ -443,6 +445,11 @@ func (db *DB) insertWith(ctx context.Context, query, entity string, rows [][]any
 		defer chg.Close()
 		args := make([]any, 2, 2+len(rows[0]))
 		for i, row := range rows {
+			if h.beforeEach != nil {
+				if err := h.beforeEach(tx, i); err != nil {
+					return err
+				}
+			}
 			m := accounts.Meta{Version: 1, CreatedAt: now, UpdatedAt: now}
 			args[0], args[1] = ts, ts
 			if created != nil && !created[i].IsZero() {

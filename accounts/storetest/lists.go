@@ -385,6 +385,11 @@ func testListActivities(t *testing.T, open func(*testing.T) accounts.Store) {
 		{"type note", accounts.ActivityFilter{Type: accounts.ActivityNote}, func(a accounts.Activity) bool { return a.Type == accounts.ActivityNote }, true},
 		{"updated since", accounts.ActivityFilter{UpdatedSince: cut}, func(a accounts.Activity) bool { return !a.UpdatedAt.Before(cut) }, false},
 		{"updated since is inclusive", accounts.ActivityFilter{UpdatedSince: late.UpdatedAt}, func(a accounts.Activity) bool { return !a.UpdatedAt.Before(late.UpdatedAt) }, false},
+		{"start from", accounts.ActivityFilter{StartFrom: day(3)}, func(a accounts.Activity) bool { return !a.Start.Before(day(3)) }, true},
+		{"start before", accounts.ActivityFilter{StartBefore: day(3)}, func(a accounts.Activity) bool { return a.Start.Before(day(3)) }, true},
+		{"start in a range", accounts.ActivityFilter{StartFrom: day(2), StartBefore: day(5)}, func(a accounts.Activity) bool {
+			return !a.Start.Before(day(2)) && a.Start.Before(day(5))
+		}, true},
 		{"account and owner and type", accounts.ActivityFilter{AccountID: *a1, OwnerID: *rep, Type: accounts.ActivityVisit}, func(a accounts.Activity) bool {
 			return sameID(a.AccountID, *a1) && sameID(a.OwnerID, *rep) && a.Type == accounts.ActivityVisit
 		}, true},

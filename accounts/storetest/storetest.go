@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) accounts.Store) {
 	t.Run("Lists", func(t *testing.T) { testLists(t, open) })
 	t.Run("Bulk", func(t *testing.T) { testBulk(t, open) })
 	t.Run("LastVisit", func(t *testing.T) { testLastVisit(t, open) })
+	t.Run("Booking", func(t *testing.T) { testBooking(t, open) })
 	t.Run("AccountsByID", func(t *testing.T) { testAccountsByID(t, open) })
 	t.Run("Revenue", func(t *testing.T) { testRevenue(t, open) })
 	t.Run("Changes", func(t *testing.T) { testChanges(t, open) })
