@@ -14,6 +14,16 @@
 // parsed from GeoJSON LineStrings by ParseLineString. GenerateFrance makes
 // realistic test data: accounts clustered like French businesses.
 //
+// Zones (zones.go) finds the territory of one layer that holds a point, for
+// one point or for every account at once (AssignAll, on all cores).
+// Territories are closed: a point on a border, a vertex or a hole's edge is
+// inside, so a point on a border shared by two territories lies in both and
+// the higher Priority, then the smaller area, then the lower id wins.
+// Orientation tests are exact on float64 coordinates, so whether a point
+// lies on a border, or on which side of it, never depends on rounding.
+// GenerateFranceZones makes a matching test layer: a partition of
+// FranceBounds into territories with wavy, exactly shared borders.
+//
 // Travel times come from a Travel provider: Matrix gives driving times and
 // distances between every pair of up to MaxTravelPoints (500) points, Route
 // the road through them in order. StraightLine, the default, needs nothing:
