@@ -25,6 +25,7 @@ func TestDependencyRule(t *testing.T) {
 		{"github.com/twpayne/go-geom", "geo"},
 		{"github.com/jackc/pgx", "accounts/postgres"},
 		{"modernc.org/sqlite", "accounts/sqlite"},
+		{"github.com/expr-lang/expr", "accounts"},
 	}
 	checked := 0
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
