@@ -39,7 +39,8 @@ const OwnerLayer = "owner"
 // kinds numbers account kinds for the index.
 var kinds = []Kind{KindProspect, KindClient, KindFormer}
 
-func kindCode(k Kind) geo.Kind {
+// KindCode is the index kind code of k, 0 for an unknown kind.
+func KindCode(k Kind) geo.Kind {
 	for i, v := range kinds {
 		if v == k {
 			return geo.Kind(i + 1)
@@ -236,7 +237,7 @@ func (p *Places) GeoFilter(f PlaceFilter) (geo.Filter, error) {
 		Segments:          f.Segments,
 	}
 	for _, k := range f.Kinds {
-		code := kindCode(k)
+		code := KindCode(k)
 		if code == 0 {
 			return geo.Filter{}, invalid("kind", "kind must be one of prospect, client, former")
 		}
@@ -270,7 +271,7 @@ func (p *Places) entry(a Account) geo.Entry {
 	e := geo.Entry{
 		ID:             a.ID,
 		Location:       a.Point,
-		Kind:           kindCode(a.Kind),
+		Kind:           KindCode(a.Kind),
 		Score:          BaseScore(a, p.now()),
 		PotentialCents: a.PotentialCents,
 		Segment:        a.Segment,

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tournee/tournee/accounts"
 	"github.com/tournee/tournee/geo"
+	"github.com/tournee/tournee/planner"
 )
 
 // Errors of the HTTP layer itself, mapped like the domain's.
@@ -44,7 +46,15 @@ var statusTable = []struct {
 	{accounts.ErrForbidden, http.StatusForbidden, "forbidden"},
 	{errTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
 	{errIdempotencyMismatch, http.StatusUnprocessableEntity, "idempotency_key_reused"},
+	{planner.ErrInfeasible, http.StatusUnprocessableEntity, "infeasible"},
+	{geo.ErrNoRoute, http.StatusUnprocessableEntity, "no_route"},
+	{errTravelTimeout, http.StatusGatewayTimeout, "travel_timeout"},
+	{geo.ErrUnavailable, http.StatusBadGateway, "travel_unavailable"},
 }
+
+// errTravelTimeout marks a travel provider that did not answer in time, so
+// that the table tells it (504) from one that answered wrongly (502).
+var errTravelTimeout = errors.New("travel-time provider timed out")
 
 // errorBody is the JSON shape of every error response.
 type errorBody struct {
@@ -63,6 +73,9 @@ func toResponse(err error) (status int, body errorBody, ok bool) {
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
 		err = fmt.Errorf("%w: the limit is %d bytes", errTooLarge, maxErr.Limit)
+	}
+	if errors.Is(err, geo.ErrUnavailable) && errors.Is(err, context.DeadlineExceeded) {
+		err = fmt.Errorf("%w: %w", errTravelTimeout, err)
 	}
 	for _, e := range statusTable {
 		if errors.Is(err, e.err) {

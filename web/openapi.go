@@ -79,9 +79,11 @@ var errorResponses = map[int]struct{ name, desc string }{
 	http.StatusConflict:              {"Conflict", "conflicts with stored data (a duplicate, a record still referred to) or with a request in flight under the same Idempotency-Key"},
 	http.StatusPreconditionFailed:    {"PreconditionFailed", "If-Match does not hold the record's current version: read it again"},
 	http.StatusRequestEntityTooLarge: {"TooLarge", "request body over the server's limit"},
-	http.StatusUnprocessableEntity:   {"IdempotencyKeyReused", "Idempotency-Key already used for another request"},
+	http.StatusUnprocessableEntity:   {"Unprocessable", "Idempotency-Key already used for another request (idempotency_key_reused), a plan whose fixed appointments cannot be kept (infeasible) or places the road network cannot join (no_route)"},
 	http.StatusInternalServerError:   {"Internal", "internal error; details are logged, not returned"},
 	http.StatusServiceUnavailable:    {"Unavailable", "the store does not answer"},
+	http.StatusBadGateway:            {"TravelUnavailable", "the travel-time provider failed or answered something that cannot be trusted"},
+	http.StatusGatewayTimeout:        {"TravelTimeout", "the travel-time provider did not answer in time"},
 }
 
 // components adds the schemas and parameters shared by several routes.
@@ -178,6 +180,7 @@ func (d *apiDoc) static() {
 		withErrors(http.StatusBadRequest, http.StatusNotFound, http.StatusConflict))
 
 	d.places()
+	d.plans()
 
 	d.add(http.MethodGet, "/api/v1/accounts/{id}/revenue", &openapi3.Operation{OperationID: "listRevenue", Tags: []string{"revenue"},
 		Summary: "An account's monthly revenue, oldest first", Parameters: openapi3.Parameters{d.param(paramID)}},

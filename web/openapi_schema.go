@@ -99,6 +99,9 @@ func customSchemas(input bool) map[reflect.Type]func() *openapi3.Schema {
 			return s
 		},
 		reflect.TypeFor[geo.Area](): area,
+		reflect.TypeFor[geo.Polyline](): func() *openapi3.Schema {
+			return geometry("LineString", openapi3.NewArraySchema().WithItems(position()).WithMinItems(2))
+		},
 	}
 }
 

@@ -304,6 +304,18 @@ func TestOpenAPIResponses(t *testing.T) {
 	a.call(ok, "PATCH", tr, `{"geometry":{"type":"MultiPolygon","coordinates":[[[[2.3,48.8],[2.4,48.8],[2.4,48.9],[2.3,48.8]]]]}}`)
 	a.call(ok, "GET", "/api/v1/territories?layer=bakery&assignee_id="+fmt.Sprint(rep), "")
 
+	// Plans, around Paris, over every account.
+	around := `"start":{"lat":48.85,"lng":2.35},"end":{"lat":48.85,"lng":2.35},"filter":{},"budget_ms":20`
+	a.call(ok, "POST", "/api/v1/plans/day", fmt.Sprintf(`{"rep_id":%d,"date":"2026-03-04",%s,
+		"appointments":[{"location":{"lat":48.86,"lng":2.34},"label":"Siège","start":"10:00"}]}`, rep, around))
+	a.call(ok, "POST", "/api/v1/plans/trip", fmt.Sprintf(`{"rep_id":%d,"date":"2026-03-04",%s,"max_days":2,"hotel_cents":8000,
+		"appointments":[{"account_id":%d,"start":"15:00"}]}`, rep, around, full))
+	a.call(created, "POST", "/api/v1/plans/book", fmt.Sprintf(`{"rep_id":%d,"date":"2026-03-04",%s,
+		"visits":[{"account_id":%d,"start":"15:00"}]}`, rep, around[:strings.Index(around, `,"filter"`)], full))
+	a.call(ok, "GET", fmt.Sprintf("/api/v1/users/%d/travel?month=2026-03", rep), "")
+	a.call(http.StatusUnprocessableEntity, "POST", "/api/v1/plans/day", fmt.Sprintf(`{"rep_id":%d,"date":"2026-03-04",%s,
+		"appointments":[{"location":{"lat":43.3,"lng":5.4},"start":"08:30"}]}`, rep, around))
+
 	// Change feed.
 	a.call(ok, "GET", "/api/v1/changes", "")
 	a.call(ok, "GET", "/api/v1/changes?after=3&limit=2", "")

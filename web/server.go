@@ -24,6 +24,7 @@ const recordCacheSize = 50_000
 // Config holds what the HTTP layer needs to know.
 type Config struct {
 	MaxBodyBytes int64
+	Planning     Planning
 }
 
 // Server is the HTTP front of one Tournée process.
@@ -46,6 +47,7 @@ func New(store accounts.Store, log *slog.Logger, cfg Config) *Server {
 	if cfg.MaxBodyBytes == 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	cfg.Planning.defaults()
 	gin.SetMode(gin.ReleaseMode)
 	m := newMetrics(prometheus.NewRegistry())
 	timed := accounts.Timed(store, m.observeStore)
@@ -115,6 +117,10 @@ func (s *Server) routes() {
 	v1.POST("/accounts/search", s.h(s.search))
 	v1.GET("/accounts/:id/revenue", s.h(s.listRevenue))
 	v1.PUT("/revenue", s.h(s.putRevenue))
+	v1.POST("/plans/day", s.h(s.planDayHandler))
+	v1.POST("/plans/trip", s.h(s.planTripHandler))
+	v1.POST("/plans/book", s.idempotent, s.h(s.bookHandler))
+	v1.GET("/users/:id/travel", s.h(s.travelLedger))
 
 	mount(s, v1, resource[accounts.User, accounts.UserFilter]{
 		path: "users", entity: accounts.EntityUser,

@@ -21,6 +21,12 @@ import (
 // newServer returns a server over a fresh, migrated SQLite store.
 func newServer(t testing.TB) (*web.Server, *sqlite.DB) {
 	t.Helper()
+	return newServerWith(t, web.Config{MaxBodyBytes: 64 << 10})
+}
+
+// newServerWith is newServer with a configuration.
+func newServerWith(t testing.TB, cfg web.Config) (*web.Server, *sqlite.DB) {
+	t.Helper()
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tournee.db"))
 	if err != nil {
@@ -30,7 +36,7 @@ func newServer(t testing.TB) (*web.Server, *sqlite.DB) {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	return web.New(db, slog.New(slog.DiscardHandler), web.Config{MaxBodyBytes: 64 << 10}), db
+	return web.New(db, slog.New(slog.DiscardHandler), cfg), db
 }
 
 // do sends one request; headers come as name, value pairs.

@@ -142,3 +142,31 @@ func TestImportCommand(t *testing.T) {
 		t.Errorf("potential = %d, want 3000050", got[0].PotentialCents)
 	}
 }
+
+func TestPlanningConfig(t *testing.T) {
+	tests := []struct {
+		env     map[string]string
+		wantErr string // the setting the error names; "" for none
+	}{
+		{map[string]string{}, ""},
+		{map[string]string{"TOURNEE_TRAVEL": "osrm", "TOURNEE_TRAVEL_URL": "http://127.0.0.1:5000"}, ""},
+		{map[string]string{"TOURNEE_TRAVEL": "valhalla", "TOURNEE_TRAVEL_URL": "http://127.0.0.1:8002", "TOURNEE_HOTEL_CENTS": "12000"}, ""},
+		{map[string]string{"TOURNEE_TIME_ZONE": "Mars/Olympus"}, "TOURNEE_TIME_ZONE"},
+		{map[string]string{"TOURNEE_TRAVEL": "teleport"}, "TOURNEE_TRAVEL"},
+		{map[string]string{"TOURNEE_TRAVEL": "osrm"}, "TOURNEE_TRAVEL_URL"},
+		{map[string]string{"TOURNEE_DETOUR": "0.5"}, "TOURNEE_DETOUR"},
+		{map[string]string{"TOURNEE_PER_DIEM_CENTS": "25,50"}, "TOURNEE_PER_DIEM_CENTS"},
+		{map[string]string{"TOURNEE_VALUE_PER_POINT_CENTS": "-1"}, "TOURNEE_VALUE_PER_POINT_CENTS"},
+	}
+	for _, tc := range tests {
+		p, err := configFromEnv(func(k string) string { return tc.env[k] }).planning()
+		switch {
+		case tc.wantErr == "" && err != nil:
+			t.Errorf("%v: %v", tc.env, err)
+		case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+			t.Errorf("%v: error %v, want one naming %s", tc.env, err, tc.wantErr)
+		case err == nil && (p.Travel == nil || p.TimeZone == nil || p.Tariff.HotelCents == 0):
+			t.Errorf("%v: planning %+v lacks its defaults", tc.env, p)
+		}
+	}
+}

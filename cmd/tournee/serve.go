@@ -50,6 +50,10 @@ func openMigrated(ctx context.Context, cfg config) (store, error) {
 
 func serve(ctx context.Context, cfg config, withDemo bool, log *slog.Logger, stdout io.Writer) error {
 	cfg.print(stdout)
+	planning, err := cfg.planning()
+	if err != nil {
+		return err
+	}
 	st, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
@@ -61,7 +65,7 @@ func serve(ctx context.Context, cfg config, withDemo bool, log *slog.Logger, std
 		}
 	}
 
-	handler := web.New(st, log, web.Config{})
+	handler := web.New(st, log, web.Config{Planning: planning})
 	start := time.Now()
 	places := handler.Places()
 	if err := places.Load(ctx); err != nil {
