@@ -98,6 +98,15 @@ type Account struct {
 	// since" queries (the rules engine's, the planner's) are range scans
 	// rather than an aggregate over every activity.
 	LastVisitAt *time.Time `json:"last_visit_at"`
+	// Assignees gives, by territory layer, the user who follows the account
+	// in that layer (see Assignment): the assignee of the territory that
+	// holds it, or the user it is pinned to. Like LastVisitAt it is derived
+	// and read-only: stores recompute it in the transaction of every write
+	// that can change it (account create and move, territory create, edit
+	// and delete, pin and unpin) and account writes ignore it. A layer where
+	// the account has nobody is left out; nil when it has nobody anywhere,
+	// written as {} in JSON.
+	Assignees map[string]int64 `json:"assignees"`
 }
 
 // accountJSON carries the visit duration in seconds, as the API speaks.
@@ -109,6 +118,9 @@ type accountJSON struct {
 type accountFields Account
 
 func (a Account) MarshalJSON() ([]byte, error) {
+	if a.Assignees == nil {
+		a.Assignees = map[string]int64{}
+	}
 	return json.Marshal(accountJSON{accountFields(a), int64(a.VisitDuration / time.Second)})
 }
 

@@ -13,6 +13,9 @@ import (
 type Service struct {
 	Store
 	Places *Places // nil in processes that answer no spatial query (import, demo)
+
+	// zones caches the territories for point lookups (TerritoriesAt).
+	zones zoneCache
 }
 
 // NewService returns a Service over s, without Places.
@@ -291,14 +294,26 @@ func (s *Service) CreateTerritory(ctx context.Context, t Territory) (Territory, 
 	if err := s.checkTerritory(ctx, &t); err != nil {
 		return Territory{}, err
 	}
-	return s.Store.CreateTerritory(ctx, t)
+	out, err := s.Store.CreateTerritory(ctx, t)
+	s.territoriesChanged(ctx, err)
+	return out, err
 }
 
 func (s *Service) UpdateTerritory(ctx context.Context, t Territory, version int64) (Territory, error) {
 	if err := s.checkTerritory(ctx, &t); err != nil {
 		return Territory{}, err
 	}
-	return s.Store.UpdateTerritory(ctx, t, version)
+	out, err := s.Store.UpdateTerritory(ctx, t, version)
+	s.territoriesChanged(ctx, err)
+	return out, err
+}
+
+// DeleteTerritory deletes the territory; its accounts go to the territories
+// left, or to nobody.
+func (s *Service) DeleteTerritory(ctx context.Context, id, version int64) error {
+	err := s.Store.DeleteTerritory(ctx, id, version)
+	s.territoriesChanged(ctx, err)
+	return err
 }
 
 func (s *Service) checkTerritory(ctx context.Context, t *Territory) error {

@@ -99,6 +99,19 @@ type IdempotentResponse struct {
 // value changed gets an update change row, so that replicas and offline
 // clients learn of it even when the visit itself was deleted.
 //
+// Account.Assignees and the assignments behind it (see Assignment) are the
+// store's too. In the transaction of the write, and under a lock that keeps
+// two reassignments from interleaving, CreateAccount, CreateAccounts and
+// UpdateAccount compute the assignments of their accounts with
+// ReassignAccounts (no extra change row: the account's own write is
+// logged); CreateTerritory, UpdateTerritory and DeleteTerritory recompute
+// those of the accounts inside the territory's old and new bounds with
+// ReassignTerritory, each account whose assignee changes getting an account
+// update change row; PinAccount and UnpinAccount do the same for one account
+// with SetPin. None of these bump an account's version or updated_at.
+// Deleting an account drops its assignments; deleting a user that an
+// assignment names is ErrConflict, as for any reference to a user.
+//
 // The acting user for the change feed comes from ActorFrom(ctx).
 //
 // Further rules the conformance suite (storetest) holds every store to:
@@ -187,6 +200,24 @@ type Store interface {
 	UpdateTerritory(ctx context.Context, t Territory, version int64) (Territory, error)
 	DeleteTerritory(ctx context.Context, id, version int64) error
 	ListTerritories(ctx context.Context, f TerritoryFilter) ([]Territory, error)
+
+	// AssignReader's methods (TerritoriesIn, LocatedIn, AssignmentsIn)
+	// read the committed state: previews, point lookups and figures use
+	// them.
+	AssignReader
+	// PinAccount pins account accountID to user userID in layer: the
+	// account keeps that assignee whatever later territory edits say, until
+	// UnpinAccount. Both return the resulting assignment (zero UserID and
+	// TerritoryID when, unpinned, no territory of the layer holds the
+	// account). An unknown account is ErrNotFound, an unknown user
+	// ErrInvalid.
+	PinAccount(ctx context.Context, accountID int64, layer string, userID int64) (Assignment, error)
+	UnpinAccount(ctx context.Context, accountID int64, layer string) (Assignment, error)
+	// TerritoryFigures sums, per territory of layer and kind of account, the
+	// accounts the territory holds, with the assignments' territory_id;
+	// TerritoryID 0 is the accounts that no territory of the layer holds.
+	// Revenue counts the months from revenueSince on.
+	TerritoryFigures(ctx context.Context, layer string, revenueSince Month) ([]TerritoryFigure, error)
 
 	// Changes returns up to limit changes with Seq > after, in Seq order.
 	Changes(ctx context.Context, after int64, limit int) ([]Change, error)

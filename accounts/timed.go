@@ -3,6 +3,8 @@ package accounts
 import (
 	"context"
 	"time"
+
+	"github.com/tournee/tournee/geo"
 )
 
 // Timed returns s with every call reported to observe with the method name
@@ -276,4 +278,34 @@ func (tm timed) ReleaseIdempotencyKey(ctx context.Context, key string) error {
 func (tm timed) Ready(ctx context.Context) error {
 	defer tm.since("Ready", time.Now())
 	return tm.Store.Ready(ctx)
+}
+
+func (tm timed) TerritoriesIn(ctx context.Context, layer string, b geo.Bounds) ([]Territory, error) {
+	defer tm.since("TerritoriesIn", time.Now())
+	return tm.Store.TerritoriesIn(ctx, layer, b)
+}
+
+func (tm timed) LocatedIn(ctx context.Context, b geo.Bounds) ([]Located, error) {
+	defer tm.since("LocatedIn", time.Now())
+	return tm.Store.LocatedIn(ctx, b)
+}
+
+func (tm timed) AssignmentsIn(ctx context.Context, layer string, b geo.Bounds) ([]Assignment, error) {
+	defer tm.since("AssignmentsIn", time.Now())
+	return tm.Store.AssignmentsIn(ctx, layer, b)
+}
+
+func (tm timed) PinAccount(ctx context.Context, accountID int64, layer string, userID int64) (Assignment, error) {
+	defer tm.since("PinAccount", time.Now())
+	return tm.Store.PinAccount(ctx, accountID, layer, userID)
+}
+
+func (tm timed) UnpinAccount(ctx context.Context, accountID int64, layer string) (Assignment, error) {
+	defer tm.since("UnpinAccount", time.Now())
+	return tm.Store.UnpinAccount(ctx, accountID, layer)
+}
+
+func (tm timed) TerritoryFigures(ctx context.Context, layer string, revenueSince Month) ([]TerritoryFigure, error) {
+	defer tm.since("TerritoryFigures", time.Now())
+	return tm.Store.TerritoryFigures(ctx, layer, revenueSince)
 }

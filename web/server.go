@@ -121,6 +121,14 @@ func (s *Server) routes() {
 	v1.POST("/plans/trip", s.h(s.planTripHandler))
 	v1.POST("/plans/book", s.idempotent, s.h(s.bookHandler))
 	v1.GET("/users/:id/travel", s.h(s.travelLedger))
+	s.api.territoryDocs()
+	v1.GET("/territories.geojson", s.h(s.listTerritoryFeatures))
+	v1.PUT("/territories.geojson", s.h(s.importLayer))
+	v1.GET("/territories/at", s.h(s.territoriesAt))
+	v1.GET("/territories/stats", s.h(s.territoryStats))
+	v1.POST("/territories/preview", s.h(s.previewTerritory))
+	v1.PUT("/accounts/:id/pins", s.h(s.pinAccount))
+	v1.DELETE("/accounts/:id/pins", s.h(s.unpinAccount))
 
 	mount(s, v1, resource[accounts.User, accounts.UserFilter]{
 		path: "users", entity: accounts.EntityUser,

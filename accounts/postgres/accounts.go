@@ -15,7 +15,7 @@ import (
 
 const accountColumns = `id, version, created_at, updated_at, kind, name, legal_id, street, postal_code,
     city, country, lat, lng, potential_cents, segment, tags, opening_hours, visit_duration_ns,
-    qual_size, qual_sector, qualified_at, custom, owner_id, last_visit_at`
+    qual_size, qual_sector, qualified_at, custom, owner_id, last_visit_at, ` + selectAssignees
 
 // accountWriteColumns are the columns set from an Account's fields, in the
 // order accountArgs gives their values.
@@ -25,14 +25,17 @@ var accountWriteColumns = []string{"kind", "name", "legal_id", "street", "postal
 
 func scanAccount(row scanner) (accounts.Account, error) {
 	var a accounts.Account
-	var hours, custom []byte
+	var hours, custom, assignees []byte
 	var qualifiedAt pgtype.Date
 	var visitNs int64
 	err := row.Scan(&a.ID, &a.Version, &a.CreatedAt, &a.UpdatedAt, &a.Kind, &a.Name, &a.LegalID,
 		&a.Address.Street, &a.Address.PostalCode, &a.Address.City, &a.Address.Country, &a.Lat, &a.Lng,
 		&a.PotentialCents, &a.Segment, &a.Tags, &hours, &visitNs,
-		&a.Qualification.Size, &a.Qualification.Sector, &qualifiedAt, &custom, &a.OwnerID, &a.LastVisitAt)
+		&a.Qualification.Size, &a.Qualification.Sector, &qualifiedAt, &custom, &a.OwnerID, &a.LastVisitAt, &assignees)
 	if err != nil {
+		return a, err
+	}
+	if a.Assignees, err = decodeAssignees(assignees); err != nil {
 		return a, err
 	}
 	a.CreatedAt, a.UpdatedAt = a.CreatedAt.UTC(), a.UpdatedAt.UTC()
@@ -98,7 +101,24 @@ RETURNING ` + accountColumns
 	if err != nil {
 		return accounts.Account{}, err
 	}
-	return insertOne(ctx, db, accounts.EntityAccount, q, scanAccount, args)
+	now := db.now()
+	var out accounts.Account
+	err = db.write(ctx, false, func(tx pgx.Tx) error {
+		if err := lockAssignments(ctx, tx, false); err != nil {
+			return err
+		}
+		var err error
+		if out, err = scanAccount(tx.QueryRow(ctx, q, append([]any{now}, args...)...)); err != nil {
+			return err
+		}
+		one := []accounts.Account{out}
+		if err := assignAccounts(ctx, assignTx{tx, now}, one, true); err != nil {
+			return err
+		}
+		out = one[0]
+		return logChanges(ctx, tx, now, accounts.EntityAccount, accounts.OpCreate, out.ID)
+	})
+	return out, err
 }
 
 // CreateAccounts inserts all of as or none of them, keeping the CreatedAt
@@ -119,6 +139,7 @@ func (db *DB) CreateAccounts(ctx context.Context, as []accounts.Account) ([]acco
 		}
 		norm.Meta = accounts.Meta{Version: 1, CreatedAt: created, UpdatedAt: now}
 		norm.LastVisitAt = nil // a new account has no visit
+		norm.Assignees = nil
 		out[i] = norm
 		rows[i] = append([]any{nil, int64(1), created, now}, args...)
 	}
@@ -135,7 +156,13 @@ func (db *DB) CreateAccounts(ctx context.Context, as []accounts.Account) ([]acco
 			rows[i][0] = id
 			out[i].ID = id
 		}
+		if err := lockAssignments(ctx, tx, false); err != nil {
+			return err
+		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"accounts"}, columns, pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+		if err := assignAccounts(ctx, assignTx{tx, now}, out, true); err != nil {
 			return err
 		}
 		return logChanges(ctx, tx, now, accounts.EntityAccount, accounts.OpCreate, ids...)
@@ -184,7 +211,28 @@ RETURNING ` + accountColumns
 	if err != nil {
 		return accounts.Account{}, err
 	}
-	return updateOne(ctx, db, "accounts", accounts.EntityAccount, q, scanAccount, a.ID, version, args)
+	now := db.now()
+	var out accounts.Account
+	err = db.write(ctx, false, func(tx pgx.Tx) error {
+		if err := lockAssignments(ctx, tx, false); err != nil {
+			return err
+		}
+		var err error
+		out, err = scanAccount(tx.QueryRow(ctx, q, append([]any{now, a.ID, version}, args...)...))
+		if errors.Is(err, pgx.ErrNoRows) {
+			return stale(ctx, tx, "accounts", accounts.EntityAccount, a.ID, version)
+		}
+		if err != nil {
+			return err
+		}
+		one := []accounts.Account{out}
+		if err := assignAccounts(ctx, assignTx{tx, now}, one, false); err != nil {
+			return err
+		}
+		out = one[0]
+		return logChanges(ctx, tx, now, accounts.EntityAccount, accounts.OpUpdate, a.ID)
+	})
+	return out, err
 }
 
 // DeleteAccount deletes the account; its contacts, revenue and
@@ -379,4 +427,21 @@ func optDate(d pgtype.Date) *accounts.Date {
 	}
 	v := accounts.DateOf(d.Time)
 	return &v
+}
+
+// assignAccounts computes the assignments of as, just created (fresh) or
+// updated, and sets their Assignees.
+func assignAccounts(ctx context.Context, tx accounts.AssignTx, as []accounts.Account, fresh bool) error {
+	ls := make([]accounts.Located, len(as))
+	for i, a := range as {
+		ls[i] = accounts.Located{ID: a.ID, Point: a.Point}
+	}
+	got, err := accounts.ReassignAccounts(ctx, tx, ls, fresh)
+	if err != nil {
+		return err
+	}
+	for i := range as {
+		as[i].Assignees = got[i]
+	}
+	return nil
 }

@@ -2,7 +2,10 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tournee/tournee/accounts"
 	"github.com/tournee/tournee/geo"
@@ -43,7 +46,22 @@ func (db *DB) CreateTerritory(ctx context.Context, t accounts.Territory) (accoun
     min_lat, min_lng, max_lat, max_lng, priority, assignee_id)
 VALUES ($1, $1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING ` + territoryColumns
-	return insertOne(ctx, db, accounts.EntityTerritory, q, scanTerritory, territoryArgs(t))
+	now := db.now()
+	var out accounts.Territory
+	err := db.write(ctx, false, func(tx pgx.Tx) error {
+		if err := lockAssignments(ctx, tx, true); err != nil {
+			return err
+		}
+		var err error
+		if out, err = scanTerritory(tx.QueryRow(ctx, q, append([]any{now}, territoryArgs(t)...)...)); err != nil {
+			return err
+		}
+		if err := accounts.ReassignTerritory(ctx, assignTx{tx, now}, accounts.Territory{}, out); err != nil {
+			return err
+		}
+		return logChanges(ctx, tx, now, accounts.EntityTerritory, accounts.OpCreate, out.ID)
+	})
+	return out, err
 }
 
 func (db *DB) GetTerritory(ctx context.Context, id int64) (accounts.Territory, error) {
@@ -55,11 +73,23 @@ func (db *DB) UpdateTerritory(ctx context.Context, t accounts.Territory, version
     min_lat = $7, min_lng = $8, max_lat = $9, max_lng = $10, priority = $11, assignee_id = $12
 WHERE id = $2 AND ($3 = 0 OR version = $3)
 RETURNING ` + territoryColumns
-	return updateOne(ctx, db, "territories", accounts.EntityTerritory, q, scanTerritory, t.ID, version, territoryArgs(t))
+	var before accounts.Territory
+	return updateWith(ctx, db, "territories", accounts.EntityTerritory, q, scanTerritory, t.ID, version, territoryArgs(t), hooks{
+		before: func(tx pgx.Tx) error { return db.territoryBefore(ctx, tx, t.ID, &before) },
+		after: func(tx pgx.Tx) error {
+			return accounts.ReassignTerritory(ctx, assignTx{tx, db.now()}, before, t)
+		},
+	})
 }
 
 func (db *DB) DeleteTerritory(ctx context.Context, id, version int64) error {
-	return db.deleteVersioned(ctx, "territories", accounts.EntityTerritory, id, version)
+	var before accounts.Territory
+	return db.deleteWith(ctx, "territories", accounts.EntityTerritory, id, version, hooks{
+		before: func(tx pgx.Tx) error { return db.territoryBefore(ctx, tx, id, &before) },
+		after: func(tx pgx.Tx) error {
+			return accounts.ReassignTerritory(ctx, assignTx{tx, db.now()}, before, accounts.Territory{})
+		},
+	})
 }
 
 func (db *DB) ListTerritories(ctx context.Context, f accounts.TerritoryFilter) ([]accounts.Territory, error) {
@@ -68,4 +98,19 @@ func (db *DB) ListTerritories(ctx context.Context, f accounts.TerritoryFilter) (
 	w.addID("assignee_id = ?", f.AssigneeID)
 	q, args := w.query(`SELECT `+territoryColumns+` FROM territories`, f.Page)
 	return list(ctx, db, scanTerritory, q, args...)
+}
+
+// territoryBefore takes the assignment lock and reads territory id as it is
+// before a write; a missing one is left zero for the write to report.
+func (db *DB) territoryBefore(ctx context.Context, tx pgx.Tx, id int64, t *accounts.Territory) error {
+	if err := lockAssignments(ctx, tx, true); err != nil {
+		return err
+	}
+	var err error
+	*t, err = scanTerritory(tx.QueryRow(ctx, `SELECT `+territoryColumns+` FROM territories WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		*t = accounts.Territory{}
+		return nil
+	}
+	return err
 }

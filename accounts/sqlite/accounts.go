@@ -19,7 +19,8 @@ const accountCols = `kind, name, name_lower, legal_id, street, postal_code, city
 
 const selectAccount = `SELECT id, version, created_at, updated_at, kind, name, legal_id,
 	street, postal_code, city, country, lat, lng, potential_cents, segment, tags, opening_hours,
-	visit_duration_ns, qual_size, qual_sector, qualified_at, custom, owner_id, last_visit_at
+	visit_duration_ns, qual_size, qual_sector, qualified_at, custom, owner_id, last_visit_at,
+	` + selectAssignees + `
 	FROM accounts`
 
 var (
@@ -68,8 +69,11 @@ func scanAccount(s scanner) (accounts.Account, error) {
 		&a.Address.Street, &a.Address.PostalCode, &a.Address.City, &a.Address.Country, &a.Lat, &a.Lng,
 		&a.PotentialCents, &a.Segment, jsonCol{&a.Tags}, jsonCol{&a.OpeningHours}, &a.VisitDuration,
 		&a.Qualification.Size, &a.Qualification.Sector, &a.Qualification.QualifiedAt, jsonCol{&a.Custom}, &a.OwnerID,
-		nullTimeCol{&a.LastVisitAt})
+		nullTimeCol{&a.LastVisitAt}, jsonCol{&a.Assignees})
 	a.Tags = nonNil(a.Tags)
+	if len(a.Assignees) == 0 {
+		a.Assignees = nil
+	}
 	if len(a.Custom) == 0 {
 		a.Custom = nil
 	}
@@ -96,6 +100,7 @@ func (db *DB) CreateAccounts(ctx context.Context, as []accounts.Account) ([]acco
 	for i := range as {
 		out[i] = as[i]
 		out[i].LastVisitAt = nil // a new account has no visit
+		out[i].Assignees = nil
 		created[i] = as[i].CreatedAt
 		values, err := accountValues(&out[i])
 		if err != nil {
@@ -104,7 +109,9 @@ func (db *DB) CreateAccounts(ctx context.Context, as []accounts.Account) ([]acco
 		rows[i] = values
 	}
 	err := db.insertWith(ctx, insertAccount, accounts.EntityAccount, rows, created,
-		func(i int, m accounts.Meta) { out[i].Meta = m }, hooks{})
+		func(i int, m accounts.Meta) { out[i].Meta = m }, hooks{after: func(tx *sql.Tx, at time.Time) error {
+			return assignAccounts(ctx, assignTx{tx, at}, out, true)
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -122,8 +129,13 @@ func (db *DB) UpdateAccount(ctx context.Context, a accounts.Account, version int
 	if err != nil {
 		return accounts.Account{}, err
 	}
-	err = db.update(ctx, updateAccount, "accounts", accounts.EntityAccount, values, &a.Meta, version,
-		nullTimeCol{&a.LastVisitAt})
+	err = db.updateWith(ctx, updateAccount, "accounts", accounts.EntityAccount, values, &a.Meta, version,
+		hooks{after: func(tx *sql.Tx, at time.Time) error {
+			one := []accounts.Account{a}
+			err := assignAccounts(ctx, assignTx{tx, at}, one, false)
+			a.Assignees = one[0].Assignees
+			return err
+		}}, nullTimeCol{&a.LastVisitAt})
 	if err != nil {
 		return accounts.Account{}, err
 	}
@@ -246,4 +258,21 @@ func (db *DB) ListRevenue(ctx context.Context, accountID int64) ([]accounts.Reve
 		err := s.Scan(&r.AccountID, &r.Month, &r.AmountCents)
 		return r, err
 	}, `SELECT account_id, month, amount_cents FROM revenue WHERE account_id = ? ORDER BY month`, accountID)
+}
+
+// assignAccounts computes the assignments of as, just created (fresh) or
+// updated, and sets their Assignees.
+func assignAccounts(ctx context.Context, tx accounts.AssignTx, as []accounts.Account, fresh bool) error {
+	ls := make([]accounts.Located, len(as))
+	for i, a := range as {
+		ls[i] = accounts.Located{ID: a.ID, Point: a.Point}
+	}
+	got, err := accounts.ReassignAccounts(ctx, tx, ls, fresh)
+	if err != nil {
+		return err
+	}
+	for i := range as {
+		as[i].Assignees = got[i]
+	}
+	return nil
 }

@@ -2,6 +2,9 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"time"
 
 	"github.com/tournee/tournee/accounts"
 	"github.com/tournee/tournee/geo"
@@ -54,7 +57,10 @@ func (db *DB) CreateTerritory(ctx context.Context, t accounts.Territory) (accoun
 	if err != nil {
 		return accounts.Territory{}, err
 	}
-	err = db.insert(ctx, insertTerritory, accounts.EntityTerritory, [][]any{values}, func(_ int, m accounts.Meta) { t.Meta = m })
+	err = db.insertWith(ctx, insertTerritory, accounts.EntityTerritory, [][]any{values}, nil,
+		func(_ int, m accounts.Meta) { t.Meta = m }, hooks{after: func(tx *sql.Tx, at time.Time) error {
+			return accounts.ReassignTerritory(ctx, assignTx{tx, at}, accounts.Territory{}, t)
+		}})
 	if err != nil {
 		return accounts.Territory{}, err
 	}
@@ -72,7 +78,21 @@ func (db *DB) UpdateTerritory(ctx context.Context, t accounts.Territory, version
 	if err != nil {
 		return accounts.Territory{}, err
 	}
-	if err := db.update(ctx, updateTerritory, "territories", accounts.EntityTerritory, values, &t.Meta, version); err != nil {
+	var before accounts.Territory
+	h := hooks{
+		before: func(tx *sql.Tx, _ time.Time) error {
+			var err error
+			before, err = get(ctx, tx, scanTerritory, accounts.EntityTerritory, t.ID, selectTerritory+` WHERE id = ?`, t.ID)
+			if isNotFound(err) {
+				return nil // the update reports it
+			}
+			return err
+		},
+		after: func(tx *sql.Tx, at time.Time) error {
+			return accounts.ReassignTerritory(ctx, assignTx{tx, at}, before, t)
+		},
+	}
+	if err := db.updateWith(ctx, updateTerritory, "territories", accounts.EntityTerritory, values, &t.Meta, version, h); err != nil {
 		return accounts.Territory{}, err
 	}
 	return t, nil
@@ -80,7 +100,20 @@ func (db *DB) UpdateTerritory(ctx context.Context, t accounts.Territory, version
 
 // DeleteTerritory deletes a territory.
 func (db *DB) DeleteTerritory(ctx context.Context, id, version int64) error {
-	return db.remove(ctx, "territories", accounts.EntityTerritory, id, version, nil)
+	var before accounts.Territory
+	return db.removeWith(ctx, "territories", accounts.EntityTerritory, id, version, hooks{
+		before: func(tx *sql.Tx, _ time.Time) error {
+			var err error
+			before, err = get(ctx, tx, scanTerritory, accounts.EntityTerritory, id, selectTerritory+` WHERE id = ?`, id)
+			if isNotFound(err) {
+				return nil // the delete reports it
+			}
+			return err
+		},
+		after: func(tx *sql.Tx, at time.Time) error {
+			return accounts.ReassignTerritory(ctx, assignTx{tx, at}, before, accounts.Territory{})
+		},
+	})
 }
 
 // ListTerritories returns one page of territories.
@@ -95,3 +128,5 @@ func (db *DB) ListTerritories(ctx context.Context, f accounts.TerritoryFilter) (
 	q, args := w.query(selectTerritory, f.Page)
 	return list(ctx, db.db, scanTerritory, q, args...)
 }
+
+func isNotFound(err error) bool { return errors.Is(err, accounts.ErrNotFound) }

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) accounts.Store) {
 	t.Run("Changes", func(t *testing.T) { testChanges(t, open) })
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
+	t.Run("Assignments", func(t *testing.T) { testAssignments(t, open) })
 }
 
 // missingID is an id that no record of a fresh store has.

@@ -1,0 +1,199 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// square is a GeoJSON Polygon of a lng/lat rectangle.
+func square(minLng, minLat, maxLng, maxLat float64) string {
+	return fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g],[%g,%g]]]}`,
+		minLng, minLat, maxLng, minLat, maxLng, maxLat, minLng, maxLat, minLng, minLat)
+}
+
+// feature is a territory as a GeoJSON Feature; assignee 0 is nobody.
+func feature(layer, name string, geometry string, priority int, assignee int64) string {
+	a := "null"
+	if assignee != 0 {
+		a = fmt.Sprint(assignee)
+	}
+	return fmt.Sprintf(`{"type":"Feature","geometry":%s,"properties":{"layer":%q,"name":%q,"priority":%d,"assignee_id":%s}}`,
+		geometry, layer, name, priority, a)
+}
+
+type idOnly struct {
+	ID int64 `json:"id"`
+}
+
+// TestTerritoryEndpoints walks a manager through a layer: import, point
+// lookup, preview, pins, balance and export, reading accounts' assignees.
+func TestTerritoryEndpoints(t *testing.T) {
+	s, _ := newServer(t)
+	rep := func(name string) int64 {
+		w := do(t, s, "POST", "/api/v1/users", fmt.Sprintf(`{"email":"%s@example.test","name":%q,"role":"rep"}`, name, name))
+		wantStatus(t, w, http.StatusCreated)
+		return decode[idOnly](t, w).ID
+	}
+	r1, r2 := rep("one"), rep("two")
+	w := do(t, s, "POST", "/api/v1/accounts", `{"kind":"client","name":"LAMBDA SARL","lat":45.5,"lng":5.2,"segment":"PME"}`)
+	wantStatus(t, w, http.StatusCreated)
+	acc := decode[idOnly](t, w).ID
+
+	// Import a layer of two territories.
+	body := `{"type":"FeatureCollection","features":[` + feature("", "West", square(5, 45, 6, 46), 0, r1) + `,` +
+		feature("sales", "East", square(6, 45, 7, 46), 0, r2) + `]}`
+	w = do(t, s, "PUT", "/api/v1/territories.geojson?layer=Sales", body)
+	wantStatus(t, w, http.StatusCreated)
+	imported := decode[struct{ Features []idOnly }](t, w).Features
+	if len(imported) != 2 {
+		t.Fatalf("import: got %d features, want 2", len(imported))
+	}
+
+	assignees := func() map[string]int64 {
+		t.Helper()
+		w := do(t, s, "GET", fmt.Sprintf("/api/v1/accounts/%d", acc), "")
+		wantStatus(t, w, http.StatusOK)
+		return decode[struct {
+			Assignees map[string]int64 `json:"assignees"`
+		}](t, w).Assignees
+	}
+	if got := assignees(); got["sales"] != r1 || len(got) != 1 {
+		t.Errorf("assignees after import: got %v, want sales:%d", got, r1)
+	}
+
+	at := []struct {
+		name     string
+		query    string
+		status   int
+		wantTerr int64 // 0: none
+	}{
+		{"inside west", "lat=45.5&lng=5.5", http.StatusOK, imported[0].ID},
+		{"shared border: smaller area, else lower id", "lat=45.5&lng=6", http.StatusOK, 0},
+		{"outside", "lat=40&lng=0", http.StatusOK, 0},
+		{"missing lng", "lat=45", http.StatusBadRequest, 0},
+		{"lat out of range", "lat=91&lng=0", http.StatusBadRequest, 0},
+	}
+	for _, tc := range at {
+		t.Run("at/"+tc.name, func(t *testing.T) {
+			w := do(t, s, "GET", "/api/v1/territories/at?"+tc.query, "")
+			wantStatus(t, w, tc.status)
+			if tc.status != http.StatusOK {
+				if !strings.Contains(w.Body.String(), `"field":"l`) {
+					t.Errorf("got body %s, want it to name the field", w.Body.String())
+				}
+				return
+			}
+			items := decode[struct {
+				Items []struct {
+					Layer       string `json:"layer"`
+					TerritoryID int64  `json:"territory_id"`
+				}
+			}](t, w).Items
+			if tc.wantTerr == 0 && tc.name == "outside" && len(items) != 0 {
+				t.Errorf("got %+v, want no territory", items)
+			}
+			if tc.wantTerr != 0 && (len(items) != 1 || items[0].TerritoryID != tc.wantTerr || items[0].Layer != "sales") {
+				t.Errorf("got %+v, want sales territory %d", items, tc.wantTerr)
+			}
+			if tc.name == "shared border: smaller area, else lower id" && len(items) != 1 {
+				t.Errorf("got %+v, want exactly one territory on the border", items)
+			}
+		})
+	}
+
+	// Preview moving West away from the account: it would go to nobody.
+	w = do(t, s, "POST", "/api/v1/territories/preview",
+		fmt.Sprintf(`{"type":"Feature","id":%d,"geometry":%s,"properties":{"layer":"sales","name":"West","priority":0,"assignee_id":%d}}`,
+			imported[0].ID, square(3, 45, 4, 46), r1))
+	wantStatus(t, w, http.StatusOK)
+	pv := decode[struct {
+		Lost  int `json:"lost"`
+		Moves []struct {
+			AccountID int64  `json:"account_id"`
+			From      *int64 `json:"from"`
+		} `json:"moves"`
+	}](t, w)
+	if pv.Lost != 1 || len(pv.Moves) != 1 || pv.Moves[0].AccountID != acc || pv.Moves[0].From == nil || *pv.Moves[0].From != r1 {
+		t.Errorf("preview: got %+v, want account %d lost, moving from %d", pv, acc, r1)
+	}
+	if got := assignees(); got["sales"] != r1 {
+		t.Errorf("assignees after preview: got %v, want sales:%d unchanged", got, r1)
+	}
+
+	// Pin to the other rep, then unpin.
+	w = do(t, s, "PUT", fmt.Sprintf("/api/v1/accounts/%d/pins", acc), fmt.Sprintf(`{"layer":"sales","user_id":%d}`, r2))
+	wantStatus(t, w, http.StatusOK)
+	if got := assignees(); got["sales"] != r2 {
+		t.Errorf("assignees after pin: got %v, want sales:%d", got, r2)
+	}
+	w = do(t, s, "DELETE", fmt.Sprintf("/api/v1/accounts/%d/pins?layer=sales", acc), "")
+	wantStatus(t, w, http.StatusOK)
+	if got := assignees(); got["sales"] != r1 {
+		t.Errorf("assignees after unpin: got %v, want sales:%d", got, r1)
+	}
+
+	// Balance.
+	w = do(t, s, "GET", "/api/v1/territories/stats?layer=sales", "")
+	wantStatus(t, w, http.StatusOK)
+	st := decode[struct {
+		Unassigned  int64 `json:"unassigned"`
+		Territories []struct {
+			TerritoryID int64   `json:"territory_id"`
+			Accounts    int64   `json:"accounts"`
+			Workload    float64 `json:"workload_hours"`
+		} `json:"territories"`
+	}](t, w)
+	if len(st.Territories) != 2 || st.Territories[0].Accounts != 1 || st.Territories[0].Workload <= 0 || st.Unassigned != 0 {
+		t.Errorf("stats: got %+v, want West with 1 account and some workload, East empty, none unassigned", st)
+	}
+
+	// Export gives the layer back.
+	w = do(t, s, "GET", "/api/v1/territories.geojson?layer=sales", "")
+	wantStatus(t, w, http.StatusOK)
+	if got := w.Header().Get("Content-Type"); got != "application/geo+json" {
+		t.Errorf("export Content-Type: got %q, want application/geo+json", got)
+	}
+	if got := len(decode[struct{ Features []idOnly }](t, w).Features); got != 2 {
+		t.Errorf("export: got %d features, want 2", got)
+	}
+}
+
+func TestTerritoryBadInput(t *testing.T) {
+	s, _ := newServer(t)
+	open := `{"type":"Polygon","coordinates":[[[5,45],[6,45],[6,46],[5,46]]]}`
+	bowtie := `{"type":"Polygon","coordinates":[[[5,45],[6,46],[6,45],[5,46],[5,45]]]}`
+	tests := []struct {
+		name, method, path, body string
+		want                     string // in the error body
+	}{
+		{"import without layer", "PUT", "/api/v1/territories.geojson", `{"type":"FeatureCollection","features":[]}`, `"field":"layer"`},
+		{"import of no feature", "PUT", "/api/v1/territories.geojson?layer=sales", `{"type":"FeatureCollection","features":[]}`, `"field":"features"`},
+		{"import of an unclosed ring", "PUT", "/api/v1/territories.geojson?layer=sales",
+			`{"type":"FeatureCollection","features":[` + feature("sales", "A", square(5, 45, 6, 46), 0, 0) + `,` + feature("sales", "B", open, 0, 0) + `]}`, "not closed"},
+		{"import with an unknown assignee", "PUT", "/api/v1/territories.geojson?layer=sales",
+			`{"type":"FeatureCollection","features":[` + feature("sales", "A", square(5, 45, 6, 46), 0, 0) + `,` + feature("sales", "B", square(6, 45, 7, 46), 0, 999) + `]}`, `features[1].properties.assignee_id`},
+		{"import of another layer", "PUT", "/api/v1/territories.geojson?layer=sales",
+			`{"type":"FeatureCollection","features":[` + feature("maintenance", "A", square(5, 45, 6, 46), 0, 0) + `]}`, `features[0].properties.layer`},
+		{"preview of a self-intersecting ring", "POST", "/api/v1/territories/preview", feature("sales", "A", bowtie, 0, 0), "intersects itself"},
+		{"preview without name", "POST", "/api/v1/territories/preview", feature("sales", "", square(5, 45, 6, 46), 0, 0), `"field":"name"`},
+		{"pin without layer", "PUT", "/api/v1/accounts/1/pins", `{"user_id":1}`, `"field":"layer"`},
+		{"stats without layer", "GET", "/api/v1/territories/stats", "", `"field":"layer"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := do(t, s, tc.method, tc.path, tc.body)
+			wantStatus(t, w, http.StatusBadRequest)
+			if !strings.Contains(w.Body.String(), tc.want) {
+				t.Errorf("got body %s, want it to contain %s", w.Body.String(), tc.want)
+			}
+		})
+	}
+	// Nothing of the failed imports was written.
+	w := do(t, s, "GET", "/api/v1/territories.geojson", "")
+	wantStatus(t, w, http.StatusOK)
+	if got := len(decode[struct{ Features []idOnly }](t, w).Features); got != 0 {
+		t.Errorf("after failed imports: got %d territories, want 0", got)
+	}
+}
