@@ -153,15 +153,24 @@ func PlanLayer(ctx context.Context, layer string, ts []Territory, ls []Located, 
 		assignee[t.ID] = t.AssigneeID
 		tid[t.ID] = &t.ID
 	}
-	now := make(map[int64]Assignment, len(cur))
+	// The current assignments, sorted for a binary search: a map of a
+	// million entries costs more than all the lookups it would serve.
+	var now []Assignment
 	for _, a := range cur {
 		if a.Layer == layer {
-			now[a.AccountID] = a
+			now = append(now, a)
 		}
 	}
-	var p Plan
+	slices.SortFunc(now, func(a, b Assignment) int { return cmp.Compare(a.AccountID, b.AccountID) })
+	// Sized for the worst case, every account changing hands: growing by
+	// doubling would copy a million-entry plan a score of times.
+	p := Plan{Put: make([]Assignment, 0, len(ls)), Moved: make([]Move, 0, len(ls))}
 	for i, l := range ls {
-		old, had := now[l.ID]
+		var old Assignment
+		k, had := slices.BinarySearchFunc(now, l.ID, func(a Assignment, id int64) int { return cmp.Compare(a.AccountID, id) })
+		if had {
+			old = now[k]
+		}
 		next := Assignment{AccountID: l.ID, Layer: layer}
 		if id := won[i]; id != 0 {
 			next.TerritoryID = tid[id]
