@@ -45,9 +45,9 @@ func Overlap(id int64, start, end time.Time) error {
 		start.UTC().Format(time.RFC3339), end.UTC().Format(time.RFC3339))
 }
 
-// prefixed puts prefix before the field of a validation error (and before
+// Prefixed puts prefix before the field of a validation error (and before
 // its message, which starts with the field), for an element of a list.
-func prefixed(prefix string, err error) error {
+func Prefixed(prefix string, err error) error {
 	var fe *FieldError
 	if errors.As(err, &fe) {
 		return &FieldError{Field: prefix + fe.Field, Message: prefix + fe.Message}

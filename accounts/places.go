@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -279,6 +280,12 @@ func (p *Places) entry(a Account) geo.Entry {
 	}
 	if a.OwnerID != nil {
 		e.Assignees = []geo.Assignment{{Layer: OwnerLayer, UserID: *a.OwnerID}}
+	}
+	// Territory layers sit beside the owner; the index holds
+	// geo.MaxLayers names in all, so an organisation has up to seven
+	// territory layers before the index refuses an eighth.
+	for _, layer := range slices.Sorted(maps.Keys(a.Assignees)) {
+		e.Assignees = append(e.Assignees, geo.Assignment{Layer: layer, UserID: a.Assignees[layer]})
 	}
 	if a.LastVisitAt != nil {
 		e.LastVisit = geo.DayOf(*a.LastVisitAt)

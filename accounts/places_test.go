@@ -88,3 +88,60 @@ func TestPlacesFollowAnotherWriter(t *testing.T) {
 		t.Fatalf("after delete the index still holds %d accounts", places.Index().Len())
 	}
 }
+
+// TestPlacesHoldTerritoryAssignees checks that the index sees each
+// account's assignee per territory layer beside its owner, and follows a
+// territory edit that hands the account to someone else.
+func TestPlacesHoldTerritoryAssignees(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tournee.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	svc := accounts.NewService(db)
+	svc.Places = accounts.NewPlaces(db, time.Now)
+	if err := svc.Places.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	user := func(email string) int64 {
+		u, err := svc.CreateUser(ctx, accounts.User{Email: email, Name: email, Role: accounts.RoleRep})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.ID
+	}
+	owner, first, second := user("o@example.test"), user("a@example.test"), user("b@example.test")
+	area, err := geo.ParseArea([]byte(`{"type":"Polygon","coordinates":[[[2,48],[3,48],[3,49],[2,49],[2,48]]]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ter, err := svc.CreateTerritory(ctx, accounts.Territory{Layer: "maintenance", Name: "Île-de-France", Geometry: area, AssigneeID: &first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := svc.CreateAccount(ctx, accounts.Account{Kind: accounts.KindClient, Name: "Dans la zone", Point: geo.Point{Lat: 48.5, Lng: 2.5}, OwnerID: &owner})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(want int64) {
+		t.Helper()
+		e, ok := svc.Places.Index().Get(acc.ID)
+		got := map[string]int64{}
+		for _, a := range e.Assignees {
+			got[a.Layer] = a.UserID
+		}
+		if !ok || got[accounts.OwnerLayer] != owner || got["maintenance"] != want {
+			t.Errorf("index assignees %v, want owner %d and maintenance %d", got, owner, want)
+		}
+	}
+	check(first)
+	ter.AssigneeID = &second
+	if _, err := svc.UpdateTerritory(ctx, ter, ter.Version); err != nil {
+		t.Fatal(err)
+	}
+	check(second)
+}

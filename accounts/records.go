@@ -258,6 +258,70 @@ type Territory struct {
 	AssigneeID *int64   `json:"assignee_id"`
 }
 
+// territoryFields is Territory without its methods, for decoding.
+type territoryFields Territory
+
+// UnmarshalJSON reads a territory as its plain record or as a GeoJSON
+// Feature whose properties carry layer, name, priority and assignee_id, as
+// GIS tools write it. Either way a partial document updates only the fields
+// it names, and unknown fields are refused (a nested decoder would not
+// inherit the caller's DisallowUnknownFields).
+func (t *Territory) UnmarshalJSON(b []byte) error {
+	var probe struct {
+		Type string `json:"type"`
+	}
+	if json.Unmarshal(b, &probe) != nil || probe.Type != "Feature" {
+		v := territoryFields(*t)
+		if err := strictJSON(b, &v); err != nil {
+			return err
+		}
+		*t = Territory(v)
+		return nil
+	}
+	var f struct {
+		Type       string          `json:"type"`
+		ID         json.RawMessage `json:"id"` // the path names the record
+		Geometry   *geo.Area       `json:"geometry"`
+		Properties *struct {
+			Layer      *string         `json:"layer"`
+			Name       *string         `json:"name"`
+			Priority   *int            `json:"priority"`
+			AssigneeID json.RawMessage `json:"assignee_id"` // null clears it
+		} `json:"properties"`
+	}
+	if err := strictJSON(b, &f); err != nil {
+		return err
+	}
+	if f.Geometry != nil {
+		t.Geometry = *f.Geometry
+	}
+	if p := f.Properties; p != nil {
+		if p.Layer != nil {
+			t.Layer = *p.Layer
+		}
+		if p.Name != nil {
+			t.Name = *p.Name
+		}
+		if p.Priority != nil {
+			t.Priority = *p.Priority
+		}
+		if len(p.AssigneeID) > 0 {
+			t.AssigneeID = nil
+			if err := json.Unmarshal(p.AssigneeID, &t.AssigneeID); err != nil {
+				return &FieldError{Field: "properties.assignee_id", Message: "properties.assignee_id must be a user id or null"}
+			}
+		}
+	}
+	return nil
+}
+
+// strictJSON decodes b into v, refusing unknown fields.
+func strictJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
 // Op is what happened to a record.
 type Op string
 

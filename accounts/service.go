@@ -241,7 +241,7 @@ func (s *Service) BookActivities(ctx context.Context, as []Activity) ([]Activity
 	for i := range as {
 		field := fmt.Sprintf("visits[%d].", i)
 		if err := s.checkActivity(ctx, &as[i]); err != nil {
-			return nil, prefixed(field, err)
+			return nil, Prefixed(field, err)
 		}
 		switch {
 		case as[i].OwnerID == nil:
@@ -295,6 +295,19 @@ func (s *Service) CreateTerritory(ctx context.Context, t Territory) (Territory, 
 		return Territory{}, err
 	}
 	out, err := s.Store.CreateTerritory(ctx, t)
+	s.territoriesChanged(ctx, err)
+	return out, err
+}
+
+// CreateTerritories creates all of ts or none (a layer import); errors
+// name the territory by its index.
+func (s *Service) CreateTerritories(ctx context.Context, ts []Territory) ([]Territory, error) {
+	for i := range ts {
+		if err := s.checkTerritory(ctx, &ts[i]); err != nil {
+			return nil, Prefixed(fmt.Sprintf("features[%d].", i), err)
+		}
+	}
+	out, err := s.Store.CreateTerritories(ctx, ts)
 	s.territoriesChanged(ctx, err)
 	return out, err
 }

@@ -196,6 +196,9 @@ type Store interface {
 	ListTasks(ctx context.Context, f TaskFilter) ([]Task, error)
 
 	CreateTerritory(ctx context.Context, t Territory) (Territory, error)
+	// CreateTerritories creates all of ts or none of them (a layer import),
+	// reassigning the accounts they hold in the same transaction.
+	CreateTerritories(ctx context.Context, ts []Territory) ([]Territory, error)
 	GetTerritory(ctx context.Context, id int64) (Territory, error)
 	UpdateTerritory(ctx context.Context, t Territory, version int64) (Territory, error)
 	DeleteTerritory(ctx context.Context, id, version int64) error

@@ -406,12 +406,16 @@ func SetPin(ctx context.Context, tx AssignTx, a Located, layer string, user *int
 	return next, nil
 }
 
-// CheckLayer validates and normalises a layer name as Territory.Validate
-// does.
+// CheckLayer validates and normalises a layer name, as Territory.Validate
+// and the layer query parameters need it.
 func CheckLayer(field, layer string) (string, error) {
 	layer = strings.ToLower(strings.TrimSpace(layer))
-	if layer == "" {
+	switch layer {
+	case "":
 		return "", invalid(field, "%s is required", field)
+	case OwnerLayer:
+		// The spatial index holds owners under this name.
+		return "", invalid(field, "%s %q is reserved for account owners", field, OwnerLayer)
 	}
 	return layer, nil
 }

@@ -225,6 +225,11 @@ func (tm timed) ListTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
 	return tm.Store.ListTasks(ctx, f)
 }
 
+func (tm timed) CreateTerritories(ctx context.Context, ts []Territory) ([]Territory, error) {
+	defer tm.since("CreateTerritories", time.Now())
+	return tm.Store.CreateTerritories(ctx, ts)
+}
+
 func (tm timed) CreateTerritory(ctx context.Context, t Territory) (Territory, error) {
 	defer tm.since("CreateTerritory", time.Now())
 	return tm.Store.CreateTerritory(ctx, t)

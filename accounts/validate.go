@@ -256,9 +256,10 @@ func (t *Task) Validate() error {
 
 // Validate checks t.
 func (t *Territory) Validate() error {
-	t.Layer = strings.ToLower(strings.TrimSpace(t.Layer))
+	layer, layerErr := CheckLayer("layer", t.Layer)
+	t.Layer = layer
 	return errors.Join(
-		required("layer", t.Layer),
+		layerErr,
 		required("name", t.Name),
 		check(!t.Geometry.IsZero(), "geometry", "geometry is required"),
 	)

@@ -215,7 +215,7 @@ func (s *Server) importLayer(c *gin.Context) error {
 		}
 		t.ID = 0
 		if err := t.Validate(); err != nil {
-			return prefixedError(prefix, err)
+			return accounts.Prefixed(prefix, err)
 		}
 		if t.Layer != layer {
 			return &accounts.FieldError{Field: prefix + "properties.layer", Message: prefix + "properties.layer must be the layer imported, " + layer}
@@ -230,23 +230,14 @@ func (s *Server) importLayer(c *gin.Context) error {
 		}
 		ts[i] = t
 	}
-	out := territoryCollection{Type: "FeatureCollection", Features: make([]territoryFeature, 0, len(ts))}
-	for i, t := range ts {
-		saved, err := s.svc.CreateTerritory(c.Request.Context(), t)
-		if err != nil {
-			return prefixedError(fmt.Sprintf("features[%d].", i), err)
-		}
-		out.Features = append(out.Features, toFeature(saved))
+	saved, err := s.svc.CreateTerritories(c.Request.Context(), ts)
+	if err != nil {
+		return err
+	}
+	out := territoryCollection{Type: "FeatureCollection", Features: make([]territoryFeature, 0, len(saved))}
+	for _, t := range saved {
+		out.Features = append(out.Features, toFeature(t))
 	}
 	c.Render(http.StatusCreated, geoJSON{out})
 	return nil
-}
-
-// prefixedError names the element of a list a field error is about.
-func prefixedError(prefix string, err error) error {
-	var fe *accounts.FieldError
-	if errors.As(err, &fe) {
-		return &accounts.FieldError{Field: prefix + fe.Field, Message: prefix + fe.Message}
-	}
-	return fmt.Errorf("%s %w", prefix[:len(prefix)-1]+":", err)
 }

@@ -197,3 +197,45 @@ func TestTerritoryBadInput(t *testing.T) {
 		t.Errorf("after failed imports: got %d territories, want 0", got)
 	}
 }
+
+// TestTerritoryAsFeature creates and edits a territory through the plain
+// records endpoint with GeoJSON Features, as GIS tools write them.
+func TestTerritoryAsFeature(t *testing.T) {
+	s, _ := newServer(t)
+	r := do(t, s, "POST", "/api/v1/users", `{"email":"rep@example.test","name":"Rep","role":"rep"}`)
+	wantStatus(t, r, http.StatusCreated)
+	rep := decode[struct{ ID int64 }](t, r).ID
+	square := `{"type":"Polygon","coordinates":[[[2.3,48.8],[2.4,48.8],[2.4,48.9],[2.3,48.9],[2.3,48.8]]]}`
+	r = do(t, s, "POST", "/api/v1/territories", fmt.Sprintf(`{"type":"Feature","geometry":%s,
+		"properties":{"layer":"Sales","name":"Paris","priority":3,"assignee_id":%d}}`, square, rep))
+	wantStatus(t, r, http.StatusCreated)
+	type territory struct {
+		ID         int64
+		Layer      string
+		Name       string
+		Priority   int
+		AssigneeID *int64 `json:"assignee_id"`
+	}
+	got := decode[territory](t, r)
+	if got.Layer != "sales" || got.Name != "Paris" || got.Priority != 3 || got.AssigneeID == nil || *got.AssigneeID != rep {
+		t.Fatalf("created %+v from a feature", got)
+	}
+	path := fmt.Sprintf("/api/v1/territories/%d", got.ID)
+	r = do(t, s, "PATCH", path, `{"type":"Feature","properties":{"name":"Paris centre"}}`)
+	wantStatus(t, r, http.StatusOK)
+	if got := decode[territory](t, r); got.Name != "Paris centre" || got.Priority != 3 || got.AssigneeID == nil {
+		t.Errorf("a partial feature changed more than its name: %+v", got)
+	}
+	r = do(t, s, "PATCH", path, `{"type":"Feature","properties":{"assignee_id":null}}`)
+	wantStatus(t, r, http.StatusOK)
+	if got := decode[territory](t, r); got.AssigneeID != nil {
+		t.Errorf("assignee_id null kept %d", *got.AssigneeID)
+	}
+	for _, bad := range []string{
+		`{"type":"Feature","properties":{"colour":"red"}}`,
+		`{"type":"Feature","properties":{"assignee_id":"x"}}`,
+		`{"type":"Feature","geometry":{"type":"Polygon","coordinates":[[[2.3,48.8],[2.4,48.9],[2.4,48.8],[2.3,48.9],[2.3,48.8]]]}}`,
+	} {
+		wantStatus(t, do(t, s, "PATCH", path, bad), http.StatusBadRequest)
+	}
+}

@@ -42,26 +42,48 @@ func territoryArgs(t accounts.Territory) []any {
 }
 
 func (db *DB) CreateTerritory(ctx context.Context, t accounts.Territory) (accounts.Territory, error) {
+	out, err := db.CreateTerritories(ctx, []accounts.Territory{t})
+	if err != nil {
+		return accounts.Territory{}, err
+	}
+	return out[0], nil
+}
+
+// CreateTerritories inserts ts in one transaction and reassigns the
+// accounts of each once all are in.
+func (db *DB) CreateTerritories(ctx context.Context, ts []accounts.Territory) ([]accounts.Territory, error) {
 	const q = `INSERT INTO territories (created_at, updated_at, version, layer, name, wkb,
     min_lat, min_lng, max_lat, max_lng, priority, assignee_id)
 VALUES ($1, $1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 RETURNING ` + territoryColumns
+	if len(ts) == 0 {
+		return []accounts.Territory{}, nil
+	}
 	now := db.now()
-	var out accounts.Territory
+	out := make([]accounts.Territory, len(ts))
+	ids := make([]int64, len(ts))
 	err := db.write(ctx, false, func(tx pgx.Tx) error {
 		if err := lockAssignments(ctx, tx, true); err != nil {
 			return err
 		}
-		var err error
-		if out, err = scanTerritory(tx.QueryRow(ctx, q, append([]any{now}, territoryArgs(t)...)...)); err != nil {
-			return err
+		for i, t := range ts {
+			var err error
+			if out[i], err = scanTerritory(tx.QueryRow(ctx, q, append([]any{now}, territoryArgs(t)...)...)); err != nil {
+				return err
+			}
+			ids[i] = out[i].ID
 		}
-		if err := accounts.ReassignTerritory(ctx, assignTx{tx, now}, accounts.Territory{}, out); err != nil {
-			return err
+		for _, t := range out {
+			if err := accounts.ReassignTerritory(ctx, assignTx{tx, now}, accounts.Territory{}, t); err != nil {
+				return err
+			}
 		}
-		return logChanges(ctx, tx, now, accounts.EntityTerritory, accounts.OpCreate, out.ID)
+		return logChanges(ctx, tx, now, accounts.EntityTerritory, accounts.OpCreate, ids...)
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func (db *DB) GetTerritory(ctx context.Context, id int64) (accounts.Territory, error) {

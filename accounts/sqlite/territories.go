@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/tournee/tournee/accounts"
@@ -53,18 +54,38 @@ func scanTerritory(s scanner) (accounts.Territory, error) {
 
 // CreateTerritory stores a new territory.
 func (db *DB) CreateTerritory(ctx context.Context, t accounts.Territory) (accounts.Territory, error) {
-	values, err := territoryValues(&t)
+	out, err := db.CreateTerritories(ctx, []accounts.Territory{t})
 	if err != nil {
 		return accounts.Territory{}, err
 	}
-	err = db.insertWith(ctx, insertTerritory, accounts.EntityTerritory, [][]any{values}, nil,
-		func(_ int, m accounts.Meta) { t.Meta = m }, hooks{after: func(tx *sql.Tx, at time.Time) error {
-			return accounts.ReassignTerritory(ctx, assignTx{tx, at}, accounts.Territory{}, t)
+	return out[0], nil
+}
+
+// CreateTerritories stores new territories, all or none, and reassigns
+// the accounts of each once all are in.
+func (db *DB) CreateTerritories(ctx context.Context, ts []accounts.Territory) ([]accounts.Territory, error) {
+	out := slices.Clone(ts)
+	rows := make([][]any, len(out))
+	for i := range out {
+		values, err := territoryValues(&out[i])
+		if err != nil {
+			return nil, err
+		}
+		rows[i] = values
+	}
+	err := db.insertWith(ctx, insertTerritory, accounts.EntityTerritory, rows, nil,
+		func(i int, m accounts.Meta) { out[i].Meta = m }, hooks{after: func(tx *sql.Tx, at time.Time) error {
+			for _, t := range out {
+				if err := accounts.ReassignTerritory(ctx, assignTx{tx, at}, accounts.Territory{}, t); err != nil {
+					return err
+				}
+			}
+			return nil
 		}})
 	if err != nil {
-		return accounts.Territory{}, err
+		return nil, err
 	}
-	return t, nil
+	return out, nil
 }
 
 // GetTerritory returns the territory with id.

@@ -9,6 +9,43 @@ import (
 )
 
 func testBulk(t *testing.T, open func(*testing.T) accounts.Store) {
+	t.Run("CreateTerritories", func(t *testing.T) {
+		w := newWorld(t, open)
+		in := []accounts.Territory{territoryFixture(t, &w.rep.ID, 1), territoryFixture(t, nil, 2), territoryFixture(t, &w.manager.ID, 3)}
+		after := lastSeq(t, w)
+		got, err := w.s.CreateTerritories(w.asActor, in)
+		noErr(t, "CreateTerritories", err)
+		if len(got) != len(in) {
+			t.Fatalf("CreateTerritories: got %d territories, want %d", len(got), len(in))
+		}
+		var want []change
+		for i, tr := range got {
+			checkNewMeta(t, "CreateTerritories["+itoa(int64(i))+"]", tr.Meta)
+			stored, err := w.s.GetTerritory(w.ctx, tr.ID)
+			noErr(t, "GetTerritory", err)
+			checkSame(t, "created territory", stored, tr)
+			want = append(want, change{accounts.EntityTerritory, tr.ID, accounts.OpCreate, &w.manager.ID})
+		}
+		checkChanges(t, w, after, want)
+
+		// One bad territory (an assignee that does not exist) and none is written.
+		bad := []accounts.Territory{territoryFixture(t, &w.rep.ID, 4), territoryFixture(t, ptr(missingID), 5)}
+		after = lastSeq(t, w)
+		_, err = w.s.CreateTerritories(w.ctx, bad)
+		wantErr(t, "CreateTerritories with a missing assignee", err, accounts.ErrInvalid)
+		all, err := w.s.ListTerritories(w.ctx, accounts.TerritoryFilter{})
+		noErr(t, "ListTerritories", err)
+		if len(all) != len(in) {
+			t.Errorf("after a failed bulk create: %d territories, want %d", len(all), len(in))
+		}
+		if seq := lastSeq(t, w); seq != after {
+			t.Errorf("a failed bulk create moved the feed from %d to %d", after, seq)
+		}
+		empty, err := w.s.CreateTerritories(w.ctx, nil)
+		if err != nil || len(empty) != 0 {
+			t.Errorf("CreateTerritories(nil) = %v, %v; want nothing", empty, err)
+		}
+	})
 	t.Run("CreateAccounts", func(t *testing.T) {
 		for _, n := range []int{1, 5, 60} {
 			t.Run(itoa(int64(n)), func(t *testing.T) {
