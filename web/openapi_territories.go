@@ -28,7 +28,7 @@ func (d *apiDoc) territoryDocs() {
 		Summary:    "Territories of a layer (of all without one) as a GeoJSON FeatureCollection; the import format",
 		Parameters: openapi3.Parameters{layer(false)}},
 		withResponse(http.StatusOK, openapi3.NewResponse().WithDescription("FeatureCollection").
-			WithContent(openapi3.NewContentWithSchemaRef(collection, []string{"application/geo+json"}))),
+			WithContent(openapi3.NewContentWithSchemaRef(collection, []string{geoJSONType}))),
 		withErrors(http.StatusBadRequest))
 	d.add(http.MethodPut, "/api/v1/territories.geojson", &openapi3.Operation{OperationID: "importTerritories", Tags: []string{"territories"},
 		Summary: "Import a layer: create each feature of a FeatureCollection as a territory of the layer. " +
@@ -36,7 +36,7 @@ func (d *apiDoc) territoryDocs() {
 		Parameters: openapi3.Parameters{layer(true)}},
 		withBody(collection),
 		withResponse(http.StatusCreated, openapi3.NewResponse().WithDescription("the created territories").
-			WithContent(openapi3.NewContentWithSchemaRef(collection, []string{"application/geo+json"}))),
+			WithContent(openapi3.NewContentWithSchemaRef(collection, []string{geoJSONType}))),
 		withErrors(http.StatusBadRequest, http.StatusRequestEntityTooLarge))
 	d.add(http.MethodGet, "/api/v1/territories/at", &openapi3.Operation{OperationID: "territoriesAt", Tags: []string{"territories"},
 		Summary:    "The territory and its assignee in each layer at a point (borders belong to every territory they bound; priority, then smaller area, then lower id win)",

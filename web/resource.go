@@ -30,6 +30,9 @@ type resource[T any, F any] struct {
 	list   func(context.Context, F) ([]T, error)
 	// filter reads the list's query parameters into its filter with page p.
 	filter func(q *query, p accounts.Page) F
+	// geoJSON, when set, answers a list request whose Accept header asks
+	// for application/geo+json, instead of the page of records.
+	geoJSON handler
 }
 
 // list is the JSON shape of every list response.
@@ -133,6 +136,9 @@ func mount[T any, F any, P record[T]](s *Server, g *gin.RouterGroup, r resource[
 		return nil
 	}))
 	g.GET(base, s.h(func(c *gin.Context) error {
+		if r.geoJSON != nil && strings.Contains(c.GetHeader("Accept"), geoJSONType) {
+			return r.geoJSON(c)
+		}
 		q := newQuery(c)
 		page := q.page()
 		// Ask for one more than a page to know whether another page follows.

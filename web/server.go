@@ -164,6 +164,7 @@ func (s *Server) routes() {
 		path: "territories", entity: accounts.EntityTerritory,
 		create: s.svc.CreateTerritory, get: s.svc.GetTerritory, update: s.svc.UpdateTerritory,
 		delete: s.svc.DeleteTerritory, list: s.svc.ListTerritories, filter: territoryFilter,
+		geoJSON: s.listTerritoryFeatures,
 	})
 }
 

@@ -59,9 +59,13 @@ func (f territoryFeature) territory(prefix string) (accounts.Territory, error) {
 		Geometry: f.Geometry, Priority: f.Properties.Priority, AssigneeID: f.Properties.AssigneeID}, nil
 }
 
-// listTerritoryFeatures answers GET /territories.geojson?layer=: every
-// territory of the layer (of all layers without one), as a FeatureCollection
-// that GIS tools and the import endpoint read back.
+// geoJSONType is the media type of GeoJSON documents.
+const geoJSONType = "application/geo+json"
+
+// listTerritoryFeatures answers GET /territories.geojson?layer= (and GET
+// /territories?layer= with Accept: application/geo+json): every territory
+// of the layer (of all layers without one), as a FeatureCollection that GIS
+// tools and the import endpoint read back.
 func (s *Server) listTerritoryFeatures(c *gin.Context) error {
 	layer := c.Query("layer")
 	if layer != "" {
@@ -78,7 +82,7 @@ func (s *Server) listTerritoryFeatures(c *gin.Context) error {
 	for _, t := range ts {
 		out.Features = append(out.Features, toFeature(t))
 	}
-	c.Header("Content-Type", "application/geo+json")
+	c.Header("Content-Type", geoJSONType)
 	c.Render(http.StatusOK, geoJSON{out})
 	return nil
 }
@@ -92,7 +96,7 @@ func (g geoJSON) Render(w http.ResponseWriter) error {
 }
 
 func (g geoJSON) WriteContentType(w http.ResponseWriter) {
-	w.Header().Set("Content-Type", "application/geo+json")
+	w.Header().Set("Content-Type", geoJSONType)
 }
 
 // territoriesAt answers GET /territories/at?lat=&lng=: the territory and

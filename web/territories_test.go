@@ -221,6 +221,18 @@ func TestTerritoryAsFeature(t *testing.T) {
 		t.Fatalf("created %+v from a feature", got)
 	}
 	path := fmt.Sprintf("/api/v1/territories/%d", got.ID)
+	r = do(t, s, "GET", "/api/v1/territories?layer=sales", "", "Accept", "application/geo+json")
+	wantStatus(t, r, http.StatusOK)
+	fc := decode[struct {
+		Type     string
+		Features []struct {
+			Type       string
+			Properties struct{ Name string }
+		}
+	}](t, r)
+	if fc.Type != "FeatureCollection" || len(fc.Features) != 1 || fc.Features[0].Properties.Name != "Paris" {
+		t.Errorf("GET /territories as GeoJSON = %+v, want the one feature", fc)
+	}
 	r = do(t, s, "PATCH", path, `{"type":"Feature","properties":{"name":"Paris centre"}}`)
 	wantStatus(t, r, http.StatusOK)
 	if got := decode[territory](t, r); got.Name != "Paris centre" || got.Priority != 3 || got.AssigneeID == nil {
