@@ -132,10 +132,32 @@ func (d *apiDoc) static() {
 		return openapi3.NewObjectSchema().WithProperty("status", openapi3.NewStringSchema().WithEnum(value)).
 			WithRequired([]string{"status"})
 	}
-	d.add(http.MethodGet, "/", &openapi3.Operation{OperationID: "index", Tags: []string{"operations"},
-		Summary: "Start page"},
+	d.add(http.MethodGet, "/", &openapi3.Operation{OperationID: "index", Tags: []string{"page"},
+		Summary:     "The map page",
+		Description: "Trip planner and accounts map, under a Content-Security-Policy that allows this server only (and the tile server when configured). It uses the public API and the files under /static/."},
 		withResponse(http.StatusOK, openapi3.NewResponse().WithDescription("HTML page").
 			WithContent(openapi3.Content{"text/html": openapi3.NewMediaType()})))
+	// Each embedded file is its own route (see serveAssets), so the document
+	// lists the same files from the same embedded folder.
+	files, err := assets()
+	if err != nil {
+		panic(err)
+	}
+	for _, a := range files {
+		ctype, _, _ := strings.Cut(a.ctype, ";")
+		d.add(http.MethodGet, assetPrefix+a.name, &openapi3.Operation{OperationID: "static:" + a.name, Tags: []string{"page"},
+			Summary: "File of the map page", Description: "Cache-Control: no-cache with an ETag: revalidated on each load, 304 while unchanged."},
+			withResponse(http.StatusOK, openapi3.NewResponse().WithDescription(a.name).
+				WithContent(openapi3.Content{ctype: openapi3.NewMediaType()})))
+	}
+	d.add(http.MethodGet, "/api/v1/config", &openapi3.Operation{OperationID: "getConfig", Tags: []string{"operations"},
+		Summary: "What a client needs to draw the organisation's map"},
+		withJSON(http.StatusOK, "map settings", openapi3.NewObjectSchema().
+			WithProperty("tiles_url", describe(openapi3.NewStringSchema(),
+				"XYZ tile URL template with {z}, {x}, {y} (and {s}); empty when no tile server is configured: draw on a plain background")).
+			WithProperty("tiles_attribution", describe(openapi3.NewStringSchema(), "credit to show with the tiles")).
+			WithProperty("time_zone", describe(openapi3.NewStringSchema(), "the organisation's time zone, such as Europe/Paris: plan times are in it")).
+			WithRequired([]string{"tiles_url", "tiles_attribution", "time_zone"}).WithoutAdditionalProperties().NewRef()))
 	d.add(http.MethodGet, "/healthz", &openapi3.Operation{OperationID: "healthz", Tags: []string{"operations"},
 		Summary: "Liveness: the process serves requests"},
 		withJSON(http.StatusOK, "alive", status("ok").NewRef()))

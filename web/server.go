@@ -25,6 +25,7 @@ const recordCacheSize = 50_000
 type Config struct {
 	MaxBodyBytes int64
 	Planning     Planning
+	Map          Map
 }
 
 // Server is the HTTP front of one Tournée process.
@@ -105,9 +106,11 @@ func (s *Server) routes() {
 	e.GET("/healthz", s.h(s.healthz))
 	e.GET("/readyz", s.h(s.readyz))
 	e.GET("/metrics", gin.WrapH(s.metrics.handler()))
+	s.serveAssets(e)
 
 	v1 := e.Group("/api/v1")
 	v1.GET("/openapi.json", s.h(s.openapi))
+	v1.GET("/config", s.h(s.clientConfig))
 	v1.GET("/changes", s.h(s.changes))
 	v1.GET("/stages", s.h(s.listStages))
 	v1.POST("/stages", s.idempotent, s.h(s.createStage))

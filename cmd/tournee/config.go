@@ -28,6 +28,10 @@ type config struct {
 	// Trip tariff in euro cents: TOURNEE_HOTEL_CENTS, TOURNEE_PER_DIEM_CENTS,
 	// TOURNEE_VALUE_PER_POINT_CENTS.
 	HotelCents, PerDiemCents, ValuePerPointCents string
+
+	// Map page: TOURNEE_TILES_URL, an XYZ template (none draws a plain
+	// background), and TOURNEE_TILES_ATTRIBUTION, the credit it requires.
+	Map web.Map
 }
 
 func configFromEnv(getenv func(string) string) config {
@@ -42,6 +46,7 @@ func configFromEnv(getenv func(string) string) config {
 	c.TimeZone, c.Travel, c.TravelURL = or(getenv("TOURNEE_TIME_ZONE"), "Europe/Paris"), or(getenv("TOURNEE_TRAVEL"), "straight"), getenv("TOURNEE_TRAVEL_URL")
 	c.Detour = getenv("TOURNEE_DETOUR")
 	c.HotelCents, c.PerDiemCents, c.ValuePerPointCents = getenv("TOURNEE_HOTEL_CENTS"), getenv("TOURNEE_PER_DIEM_CENTS"), getenv("TOURNEE_VALUE_PER_POINT_CENTS")
+	c.Map = web.Map{TilesURL: getenv("TOURNEE_TILES_URL"), TilesAttribution: getenv("TOURNEE_TILES_ATTRIBUTION")}
 	return c
 }
 

@@ -54,6 +54,9 @@ func serve(ctx context.Context, cfg config, withDemo bool, log *slog.Logger, std
 	if err != nil {
 		return err
 	}
+	if err := cfg.Map.Validate(); err != nil {
+		return fmt.Errorf("TOURNEE_TILES_URL: %w", err)
+	}
 	st, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
@@ -65,7 +68,7 @@ func serve(ctx context.Context, cfg config, withDemo bool, log *slog.Logger, std
 		}
 	}
 
-	handler := web.New(st, log, web.Config{Planning: planning})
+	handler := web.New(st, log, web.Config{Planning: planning, Map: cfg.Map})
 	start := time.Now()
 	places := handler.Places()
 	if err := places.Load(ctx); err != nil {
