@@ -102,6 +102,9 @@ func (p *Places) Load(ctx context.Context) error {
 	return nil
 }
 
+// Now is the clock the read model scores accounts with.
+func (p *Places) Now() time.Time { return p.now() }
+
 // Index returns the index for queries.
 func (p *Places) Index() *geo.Index { return p.index.Load() }
 
@@ -273,7 +276,7 @@ func (p *Places) entry(a Account) geo.Entry {
 		ID:             a.ID,
 		Location:       a.Point,
 		Kind:           KindCode(a.Kind),
-		Score:          BaseScore(a, p.now()),
+		Score:          float32(RuleTotal(float64(BaseScore(a, p.now())), a.RuleScore)),
 		PotentialCents: a.PotentialCents,
 		Segment:        a.Segment,
 		Tags:           a.Tags,

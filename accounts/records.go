@@ -107,6 +107,10 @@ type Account struct {
 	// the account has nobody is left out; nil when it has nobody anywhere,
 	// written as {} in JSON.
 	Assignees map[string]int64 `json:"assignees"`
+	// RuleScore holds the score parts that the strategic rules matching the
+	// account add to its base score (see Score), as the last evaluation left
+	// them; derived and read-only like LastVisitAt (see SetRuleScores).
+	RuleScore []ScorePart `json:"rule_score"`
 }
 
 // accountJSON carries the visit duration in seconds, as the API speaks.
@@ -120,6 +124,9 @@ type accountFields Account
 func (a Account) MarshalJSON() ([]byte, error) {
 	if a.Assignees == nil {
 		a.Assignees = map[string]int64{}
+	}
+	if a.RuleScore == nil {
+		a.RuleScore = []ScorePart{}
 	}
 	return json.Marshal(accountJSON{accountFields(a), int64(a.VisitDuration / time.Second)})
 }
@@ -353,6 +360,7 @@ const (
 	EntityActivity    = "activity"
 	EntityTask        = "task"
 	EntityTerritory   = "territory"
+	EntityRule        = "rule"
 )
 
 // Metadata gives generic code access to the Meta of any record that embeds it.

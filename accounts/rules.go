@@ -300,20 +300,13 @@ func Score(base float64, fired []*CompiledRule) ScoreBreakdown {
 	rules := slices.Clone(fired)
 	slices.SortStableFunc(rules, func(a, b *CompiledRule) int { return cmp.Compare(a.Rule.ID, b.Rule.ID) })
 	b := ScoreBreakdown{Parts: []ScorePart{{Source: "base", Value: base}}}
-	total := base
 	for _, r := range rules {
 		for _, a := range r.Rule.Actions {
-			if a.Type != ActionScore {
-				continue
+			if a.Type == ActionScore {
+				b.Parts = append(b.Parts, ScorePart{Source: "rule", RuleID: r.Rule.ID, Rule: r.Rule.Name, Mode: a.Mode, Value: a.Value})
 			}
-			if a.Mode == ScoreSet {
-				total = a.Value
-			} else {
-				total += a.Value
-			}
-			b.Parts = append(b.Parts, ScorePart{Source: "rule", RuleID: r.Rule.ID, Rule: r.Rule.Name, Mode: a.Mode, Value: a.Value})
 		}
 	}
-	b.Total = max(total, 0)
+	b.Total = RuleTotal(base, b.Parts[1:])
 	return b
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // Service validates every write and checks that the records it refers to
@@ -13,6 +14,9 @@ import (
 type Service struct {
 	Store
 	Places *Places // nil in processes that answer no spatial query (import, demo)
+	// Rules configures the strategic rules engine (see EvaluateRules); nil
+	// evaluates in Europe/Paris on the wall clock and queues no e-mail.
+	Rules *Rules
 
 	// zones caches the territories for point lookups (TerritoriesAt).
 	zones zoneCache
@@ -28,6 +32,30 @@ func (s *Service) place(ctx context.Context, err error) {
 	if err == nil && s.Places != nil {
 		_ = s.Places.CatchUp(ctx)
 	}
+}
+
+// maxReevaluate bounds the accounts a write re-evaluates at once: a bulk
+// import leaves its accounts to the daily run rather than hold its caller.
+const maxReevaluate = 1000
+
+// reevaluate runs the rules on the accounts a write that err says succeeded
+// has changed. The write stands whatever happens here: a failure goes to
+// Rules.OnError, and the daily run repairs what it missed.
+func (s *Service) reevaluate(ctx context.Context, err error, ids ...int64) {
+	if err != nil || s.Rules == nil || len(ids) == 0 || len(ids) > maxReevaluate {
+		return
+	}
+	if _, err := s.EvaluateRules(ctx, ids); err != nil && s.Rules.OnError != nil {
+		s.Rules.OnError(err)
+	}
+}
+
+// idOf is the id p points to, if any.
+func idOf(p *int64) []int64 {
+	if p == nil {
+		return nil
+	}
+	return []int64{*p}
 }
 
 // ref checks that the record a field points to exists, so that the user reads
@@ -85,6 +113,7 @@ func (s *Service) CreateAccount(ctx context.Context, a Account) (Account, error)
 	}
 	out, err := s.Store.CreateAccount(ctx, a)
 	s.place(ctx, err)
+	s.reevaluate(ctx, err, out.ID)
 	return out, err
 }
 
@@ -107,6 +136,7 @@ func (s *Service) UpdateAccount(ctx context.Context, a Account, version int64) (
 	}
 	out, err := s.Store.UpdateAccount(ctx, a, version)
 	s.place(ctx, err)
+	s.reevaluate(ctx, err, a.ID)
 	return out, err
 }
 
@@ -124,14 +154,23 @@ func (s *Service) PutRevenue(ctx context.Context, rs []Revenue) error {
 			return fmt.Errorf("revenue %d: %w", i, err)
 		}
 	}
-	return s.Store.PutRevenue(ctx, rs)
+	err := s.Store.PutRevenue(ctx, rs)
+	ids := make([]int64, len(rs))
+	for i, r := range rs {
+		ids[i] = r.AccountID
+	}
+	slices.Sort(ids)
+	s.reevaluate(ctx, err, slices.Compact(ids)...)
+	return err
 }
 
 func (s *Service) CreateContact(ctx context.Context, c Contact) (Contact, error) {
 	if err := s.checkContact(ctx, &c); err != nil {
 		return Contact{}, err
 	}
-	return s.Store.CreateContact(ctx, c)
+	out, err := s.Store.CreateContact(ctx, c)
+	s.reevaluate(ctx, err, c.AccountID)
+	return out, err
 }
 
 // CreateContacts validates every contact and creates all or none.
@@ -148,7 +187,9 @@ func (s *Service) UpdateContact(ctx context.Context, c Contact, version int64) (
 	if err := s.checkContact(ctx, &c); err != nil {
 		return Contact{}, err
 	}
-	return s.Store.UpdateContact(ctx, c, version)
+	out, err := s.Store.UpdateContact(ctx, c, version)
+	s.reevaluate(ctx, err, c.AccountID)
+	return out, err
 }
 
 func (s *Service) checkContact(ctx context.Context, c *Contact) error {
@@ -190,14 +231,18 @@ func (s *Service) CreateOpportunity(ctx context.Context, o Opportunity) (Opportu
 	if err := s.checkOpportunity(ctx, &o); err != nil {
 		return Opportunity{}, err
 	}
-	return s.Store.CreateOpportunity(ctx, o)
+	out, err := s.Store.CreateOpportunity(ctx, o)
+	s.reevaluate(ctx, err, o.AccountID)
+	return out, err
 }
 
 func (s *Service) UpdateOpportunity(ctx context.Context, o Opportunity, version int64) (Opportunity, error) {
 	if err := s.checkOpportunity(ctx, &o); err != nil {
 		return Opportunity{}, err
 	}
-	return s.Store.UpdateOpportunity(ctx, o, version)
+	out, err := s.Store.UpdateOpportunity(ctx, o, version)
+	s.reevaluate(ctx, err, o.AccountID)
+	return out, err
 }
 
 func (s *Service) checkOpportunity(ctx context.Context, o *Opportunity) error {
@@ -217,6 +262,7 @@ func (s *Service) CreateActivity(ctx context.Context, a Activity) (Activity, err
 	}
 	out, err := s.Store.CreateActivity(ctx, a)
 	s.place(ctx, err)
+	s.reevaluate(ctx, err, idOf(a.AccountID)...)
 	return out, err
 }
 
@@ -226,6 +272,7 @@ func (s *Service) UpdateActivity(ctx context.Context, a Activity, version int64)
 	}
 	out, err := s.Store.UpdateActivity(ctx, a, version)
 	s.place(ctx, err)
+	s.reevaluate(ctx, err, idOf(a.AccountID)...)
 	return out, err
 }
 

@@ -112,6 +112,9 @@ type IdempotentResponse struct {
 // Deleting an account drops its assignments; deleting a user that an
 // assignment names is ErrConflict, as for any reference to a user.
 //
+// Account.RuleScore is the store's as well: account writes ignore it and
+// SetRuleScores sets it (see RuleStore), with the same change rows.
+//
 // The acting user for the change feed comes from ActorFrom(ctx).
 //
 // Further rules the conformance suite (storetest) holds every store to:
@@ -126,6 +129,8 @@ type IdempotentResponse struct {
 // empty bulk writes succeed and write nothing; in one PutRevenue batch the
 // last amount given for a month wins.
 type Store interface {
+	RuleStore
+
 	CreateUser(ctx context.Context, u User) (User, error)
 	GetUser(ctx context.Context, id int64) (User, error)
 	UserByEmail(ctx context.Context, email string) (User, error)

@@ -314,3 +314,78 @@ func (tm timed) TerritoryFigures(ctx context.Context, layer string, revenueSince
 	defer tm.since("TerritoryFigures", time.Now())
 	return tm.Store.TerritoryFigures(ctx, layer, revenueSince)
 }
+
+func (tm timed) CreateRule(ctx context.Context, r Rule) (Rule, error) {
+	defer tm.since("CreateRule", time.Now())
+	return tm.Store.CreateRule(ctx, r)
+}
+
+func (tm timed) GetRule(ctx context.Context, id int64) (Rule, error) {
+	defer tm.since("GetRule", time.Now())
+	return tm.Store.GetRule(ctx, id)
+}
+
+func (tm timed) UpdateRule(ctx context.Context, r Rule, version int64) (Rule, error) {
+	defer tm.since("UpdateRule", time.Now())
+	return tm.Store.UpdateRule(ctx, r, version)
+}
+
+func (tm timed) DeleteRule(ctx context.Context, id, version int64) error {
+	defer tm.since("DeleteRule", time.Now())
+	return tm.Store.DeleteRule(ctx, id, version)
+}
+
+func (tm timed) ListRules(ctx context.Context, f RuleFilter) ([]Rule, error) {
+	defer tm.since("ListRules", time.Now())
+	return tm.Store.ListRules(ctx, f)
+}
+
+func (tm timed) RecordFiring(ctx context.Context, f Firing) (bool, error) {
+	defer tm.since("RecordFiring", time.Now())
+	return tm.Store.RecordFiring(ctx, f)
+}
+
+func (tm timed) ClearFirings(ctx context.Context, ruleID int64, accountIDs []int64) error {
+	defer tm.since("ClearFirings", time.Now())
+	return tm.Store.ClearFirings(ctx, ruleID, accountIDs)
+}
+
+func (tm timed) SetRuleScores(ctx context.Context, scores map[int64][]ScorePart) error {
+	defer tm.since("SetRuleScores", time.Now())
+	return tm.Store.SetRuleScores(ctx, scores)
+}
+
+func (tm timed) ListAlerts(ctx context.Context, f AlertFilter) ([]Alert, error) {
+	defer tm.since("ListAlerts", time.Now())
+	return tm.Store.ListAlerts(ctx, f)
+}
+
+func (tm timed) MarkAlertRead(ctx context.Context, id, userID int64, at time.Time) (Alert, error) {
+	defer tm.since("MarkAlertRead", time.Now())
+	return tm.Store.MarkAlertRead(ctx, id, userID, at)
+}
+
+func (tm timed) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]Delivery, error) {
+	defer tm.since("ClaimDeliveries", time.Now())
+	return tm.Store.ClaimDeliveries(ctx, now, lease, limit)
+}
+
+func (tm timed) NextDeliveryAt(ctx context.Context) (time.Time, bool, error) {
+	defer tm.since("NextDeliveryAt", time.Now())
+	return tm.Store.NextDeliveryAt(ctx)
+}
+
+func (tm timed) MarkSent(ctx context.Context, id int64, attempt int, at time.Time) error {
+	defer tm.since("MarkSent", time.Now())
+	return tm.Store.MarkSent(ctx, id, attempt, at)
+}
+
+func (tm timed) MarkFailed(ctx context.Context, id int64, attempt int, nextAt time.Time, lastErr string) error {
+	defer tm.since("MarkFailed", time.Now())
+	return tm.Store.MarkFailed(ctx, id, attempt, nextAt, lastErr)
+}
+
+func (tm timed) MarkDead(ctx context.Context, id int64, attempt int, at time.Time, lastErr string) error {
+	defer tm.since("MarkDead", time.Now())
+	return tm.Store.MarkDead(ctx, id, attempt, at, lastErr)
+}

@@ -263,7 +263,7 @@ func (s *Server) planDay(ctx context.Context, q *dayQuery) (*dayResult, error) {
 			so.Slot = &slotOut{Earliest: q.clock(v.Earliest), Latest: q.clock(v.Latest)}
 			detourM := p.DistanceM[prev][v.Stop] + p.DistanceM[v.Stop][next] - p.DistanceM[prev][next]
 			so.DetourS, so.DetourM = ptr(seconds(v.Detour)), ptr(math.Round(detourM))
-			so.Why = why(c)
+			so.Why = s.why(c)
 			res.visited = append(res.visited, c.account.ID)
 		}
 		out.Stops = append(out.Stops, so)
@@ -411,14 +411,16 @@ func (s *Server) alternates(ctx context.Context, cs []candidate) ([]alternateOut
 }
 
 // why explains a suggestion by the parts of its score: the potential in
-// k€ a month, and what the overdue visit added when the index last scored
-// the account.
-func why(c *candidate) *whyOut {
+// k€ a month, what the overdue visit adds, and what each matching rule adds.
+func (s *Server) why(c *candidate) *whyOut {
+	base := float64(accounts.BaseScore(c.account, s.svc.Places.Now()))
 	potential := float64(c.account.PotentialCents) / 100_000
+	parts := []scorePart{{Source: "potential", Value: round1(potential)}, {Source: "overdue", Value: round1(base - potential)}}
+	for _, p := range c.account.RuleScore {
+		parts = append(parts, scorePart{Source: "rule", RuleID: p.RuleID, Rule: p.Rule, Mode: string(p.Mode), Value: round1(p.Value)})
+	}
 	return &whyOut{Score: round1(c.score), Kind: c.account.Kind, PotentialCents: c.account.PotentialCents,
-		Parts: []scorePart{{Source: "potential", Value: round1(potential)},
-			{Source: "overdue", Value: round1(max(c.score-potential, 0))}},
-		LastVisitAt: c.account.LastVisitAt, DistanceToRouteM: math.Round(c.hit.DistanceM)}
+		Parts: parts, LastVisitAt: c.account.LastVisitAt, DistanceToRouteM: math.Round(c.hit.DistanceM)}
 }
 
 func stops(rt planner.Route) []int {

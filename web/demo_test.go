@@ -10,6 +10,7 @@ import (
 
 	"github.com/tournee/tournee/accounts"
 	"github.com/tournee/tournee/accounts/demo"
+	"github.com/tournee/tournee/web"
 )
 
 type tripPlan struct {
@@ -95,5 +96,89 @@ func TestLambdaTrip(t *testing.T) {
 	}
 	if night.Costing.Visits != len(seen) || len(seen) == 0 {
 		t.Errorf("costing counts %d visits, plans suggest %d (want some)", night.Costing.Visits, len(seen))
+	}
+}
+
+// TestDemoRules runs the demo organisation's rules on the brief's dates:
+// on 24 April LAMBDA SARL's falling revenue alerts its rep and the rep's
+// manager and lifts its score, and the prospect registered on 15 February
+// and still unqualified alerts its owner; on 2 May the rep gets the task of
+// meeting the buyer who retires at the end of July, and not before.
+func TestDemoRules(t *testing.T) {
+	now := time.Date(2026, 4, 24, 7, 0, 0, 0, time.UTC)
+	s, db := newServerWith(t, web.Config{Rules: &accounts.Rules{Now: func() time.Time { return now }}})
+	ctx := context.Background()
+	sum, err := demo.Seed(ctx, accounts.NewService(db), demo.Options{Seed: 1, Now: now, Accounts: 1000, Reps: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Places().Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lambda, err := db.GetAccount(ctx, sum.Lambda)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prospect, err := db.GetAccount(ctx, sum.Prospect)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := db.GetUser(ctx, *lambda.OwnerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := s.Places().Index().Get(lambda.ID)
+	evaluate := func() {
+		t.Helper()
+		wantStatus(t, do(t, s, "POST", "/api/v1/rules/evaluate", ""), http.StatusOK)
+	}
+	alertsOn := func(user, account int64) []accounts.Alert {
+		t.Helper()
+		r := do(t, s, "GET", fmt.Sprintf("/api/v1/alerts?user_id=%d", user), "")
+		wantStatus(t, r, http.StatusOK)
+		var out []accounts.Alert
+		for _, a := range decode[struct{ Items []accounts.Alert }](t, r).Items {
+			if a.AccountID != nil && *a.AccountID == account {
+				out = append(out, a)
+			}
+		}
+		return out
+	}
+	tasksOn := func(account int64) []accounts.Task {
+		t.Helper()
+		ts, err := db.ListTasks(ctx, accounts.TaskFilter{AccountID: account, AssigneeID: rep.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []accounts.Task
+		for _, tk := range ts {
+			if strings.Contains(tk.Title, "successeur") {
+				out = append(out, tk)
+			}
+		}
+		return out
+	}
+
+	evaluate()
+	if got := alertsOn(rep.ID, lambda.ID); len(got) != 1 || !strings.Contains(got[0].Message, "90 %") {
+		t.Errorf("rep's alerts on LAMBDA SARL = %+v, want the falling-revenue alert", got)
+	}
+	if got := alertsOn(*rep.ManagerID, lambda.ID); len(got) != 1 {
+		t.Errorf("manager's alerts on LAMBDA SARL = %+v, want one in copy", got)
+	}
+	if after, _ := s.Places().Index().Get(lambda.ID); after.Score < before.Score+99 {
+		t.Errorf("LAMBDA SARL's score went from %.1f to %.1f, want the rule's 100 added", before.Score, after.Score)
+	}
+	if got := alertsOn(*prospect.OwnerID, prospect.ID); len(got) != 1 || !strings.Contains(got[0].Message, "qualifié") {
+		t.Errorf("alerts on the unqualified prospect = %+v, want one", got)
+	}
+	if got := tasksOn(lambda.ID); len(got) != 0 {
+		t.Errorf("on 24 April, %d successor tasks; the buyer leaves at the end of July", len(got))
+	}
+
+	now = time.Date(2026, 5, 2, 7, 0, 0, 0, time.UTC)
+	evaluate()
+	if got := tasksOn(lambda.ID); len(got) != 1 {
+		t.Errorf("on 2 May, %d successor tasks for LAMBDA SARL's rep, want 1", len(got))
 	}
 }

@@ -203,6 +203,7 @@ func (d *apiDoc) static() {
 
 	d.places()
 	d.plans()
+	d.rules()
 
 	d.add(http.MethodGet, "/api/v1/accounts/{id}/revenue", &openapi3.Operation{OperationID: "listRevenue", Tags: []string{"revenue"},
 		Summary: "An account's monthly revenue, oldest first", Parameters: openapi3.Parameters{d.param(paramID)}},
@@ -335,6 +336,9 @@ func (d *apiDoc) resource(group, path string, sample any) {
 // reads them, besides cursor and limit. TestOpenAPIListFilters checks them
 // against the filter functions.
 var listFilters = map[string][]*openapi3.Parameter{
+	"rules": {
+		{Name: "enabled", In: openapi3.ParameterInQuery, Description: "true or false", Schema: openapi3.NewBoolSchema().NewRef()},
+	},
 	"users": {
 		enumParam("role", enums[reflect.TypeFor[accounts.Role]()]),
 		idParam("manager_id", "users reporting to this manager"),

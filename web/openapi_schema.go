@@ -21,7 +21,7 @@ import (
 
 // serverSet are the fields a store sets: read-only in responses, left out of
 // request bodies (the server ignores them there).
-var serverSet = []string{"id", "version", "created_at", "updated_at", "last_visit_at"}
+var serverSet = []string{"id", "version", "created_at", "updated_at", "last_visit_at", "assignees", "rule_score"}
 
 // weekdays are the day names of opening hours and work days, in the order of
 // time.Weekday.

@@ -102,6 +102,7 @@ func TestOpenAPIListFilters(t *testing.T) {
 		"activities":    func(q *query) { activityFilter(q, accounts.Page{}) },
 		"tasks":         func(q *query) { taskFilter(q, accounts.Page{}) },
 		"territories":   func(q *query) { territoryFilter(q, accounts.Page{}) },
+		"rules":         func(q *query) { ruleFilter(q, accounts.Page{}) },
 	}
 	doc := New(nil, slog.New(slog.DiscardHandler), Config{}).api.doc
 	for path := range listFilters {

@@ -171,8 +171,13 @@ type (
 		LastVisitAt      *time.Time    `json:"last_visit_at"`
 		DistanceToRouteM float64       `json:"distance_to_route_m"`
 	}
+	// scorePart is one part of a score: potential, overdue, or rule (with
+	// the rule's id, name and whether it adds or sets).
 	scorePart struct {
 		Source string  `json:"source"`
+		RuleID int64   `json:"rule_id,omitempty"`
+		Rule   string  `json:"rule,omitempty"`
+		Mode   string  `json:"mode,omitempty"`
 		Value  float64 `json:"value"`
 	}
 	totalsOut struct {

@@ -26,6 +26,10 @@ type Config struct {
 	MaxBodyBytes int64
 	Planning     Planning
 	Map          Map
+	// Rules configures the rules engine (e-mail alerts, the delivery
+	// worker's wake-up); nil evaluates in the planning time zone and
+	// queues no e-mail.
+	Rules *accounts.Rules
 }
 
 // Server is the HTTP front of one Tournée process.
@@ -54,6 +58,16 @@ func New(store accounts.Store, log *slog.Logger, cfg Config) *Server {
 	timed := accounts.Timed(store, m.observeStore)
 	svc := accounts.NewService(timed)
 	svc.Places = accounts.NewPlaces(timed, time.Now)
+	svc.Rules = cfg.Rules
+	if svc.Rules == nil {
+		svc.Rules = &accounts.Rules{}
+	}
+	if svc.Rules.Zone == nil {
+		svc.Rules.Zone = cfg.Planning.TimeZone
+	}
+	if svc.Rules.OnError == nil {
+		svc.Rules.OnError = func(err error) { log.Error("rules after a write", "err", err) }
+	}
 	records := newRecordCache(recordCacheSize)
 	svc.Places.Changed = records.invalidate
 	s := &Server{svc: svc, log: log, cfg: cfg, engine: gin.New(), metrics: m, api: newAPIDoc(),
@@ -71,6 +85,10 @@ func New(store accounts.Store, log *slog.Logger, cfg Config) *Server {
 // Places is the spatial read model the server queries; the caller loads it
 // and keeps it following the store (see accounts.Places).
 func (s *Server) Places() *accounts.Places { return s.svc.Places }
+
+// Service is the domain service the server writes through, for the jobs
+// the caller runs beside it (the daily rules).
+func (s *Server) Service() *accounts.Service { return s.svc }
 
 // ServeHTTP makes Server an http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
@@ -124,6 +142,11 @@ func (s *Server) routes() {
 	v1.POST("/plans/trip", s.h(s.planTripHandler))
 	v1.POST("/plans/book", s.idempotent, s.h(s.bookHandler))
 	v1.GET("/users/:id/travel", s.h(s.travelLedger))
+	v1.POST("/rules/dry-run", s.h(s.dryRun))
+	v1.POST("/rules/evaluate", s.h(s.evaluateRules))
+	v1.GET("/rules/facts", s.h(s.ruleFacts))
+	v1.GET("/alerts", s.h(s.listAlerts))
+	v1.POST("/alerts/:id/read", s.h(s.readAlert))
 	s.api.territoryDocs()
 	v1.GET("/territories.geojson", s.h(s.listTerritoryFeatures))
 	v1.PUT("/territories.geojson", s.h(s.importLayer))
@@ -162,6 +185,11 @@ func (s *Server) routes() {
 		path: "tasks", entity: accounts.EntityTask,
 		create: s.svc.CreateTask, get: s.svc.GetTask, update: s.svc.UpdateTask,
 		delete: s.svc.DeleteTask, list: s.svc.ListTasks, filter: taskFilter,
+	})
+	mount(s, v1, resource[accounts.Rule, accounts.RuleFilter]{
+		path: "rules", entity: accounts.EntityRule,
+		create: s.svc.CreateRule, get: s.svc.GetRule, update: s.svc.UpdateRule,
+		delete: s.svc.DeleteRule, list: s.svc.ListRules, filter: ruleFilter,
 	})
 	mount(s, v1, resource[accounts.Territory, accounts.TerritoryFilter]{
 		path: "territories", entity: accounts.EntityTerritory,

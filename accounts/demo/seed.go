@@ -36,7 +36,7 @@ type Options struct {
 
 // Summary counts what Seed created.
 type Summary struct {
-	Users, Accounts, Contacts, Opportunities, Activities, Tasks, RevenueRows int
+	Users, Accounts, Contacts, Opportunities, Activities, Tasks, RevenueRows, Rules int
 	// Lambda is the id of LAMBDA SARL, Prospect that of the prospect left
 	// unqualified for more than two months.
 	Lambda, Prospect int64
@@ -139,6 +139,7 @@ func Seed(ctx context.Context, svc *accounts.Service, o Options) (Summary, error
 		{"pipeline", s.seedPipeline},
 		{"activities", s.seedActivities},
 		{"tasks", s.seedTasks},
+		{"rules", s.seedRules},
 	}
 	for _, p := range phases {
 		if err := ctx.Err(); err != nil {

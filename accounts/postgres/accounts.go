@@ -15,7 +15,7 @@ import (
 
 const accountColumns = `id, version, created_at, updated_at, kind, name, legal_id, street, postal_code,
     city, country, lat, lng, potential_cents, segment, tags, opening_hours, visit_duration_ns,
-    qual_size, qual_sector, qualified_at, custom, owner_id, last_visit_at, ` + selectAssignees
+    qual_size, qual_sector, qualified_at, custom, owner_id, last_visit_at, rule_score, ` + selectAssignees
 
 // accountWriteColumns are the columns set from an Account's fields, in the
 // order accountArgs gives their values.
@@ -25,14 +25,17 @@ var accountWriteColumns = []string{"kind", "name", "legal_id", "street", "postal
 
 func scanAccount(row scanner) (accounts.Account, error) {
 	var a accounts.Account
-	var hours, custom, assignees []byte
+	var hours, custom, ruleScore, assignees []byte
 	var qualifiedAt pgtype.Date
 	var visitNs int64
 	err := row.Scan(&a.ID, &a.Version, &a.CreatedAt, &a.UpdatedAt, &a.Kind, &a.Name, &a.LegalID,
 		&a.Address.Street, &a.Address.PostalCode, &a.Address.City, &a.Address.Country, &a.Lat, &a.Lng,
 		&a.PotentialCents, &a.Segment, &a.Tags, &hours, &visitNs,
-		&a.Qualification.Size, &a.Qualification.Sector, &qualifiedAt, &custom, &a.OwnerID, &a.LastVisitAt, &assignees)
+		&a.Qualification.Size, &a.Qualification.Sector, &qualifiedAt, &custom, &a.OwnerID, &a.LastVisitAt, &ruleScore, &assignees)
 	if err != nil {
+		return a, err
+	}
+	if a.RuleScore, err = decodeRuleScore(ruleScore); err != nil {
 		return a, err
 	}
 	if a.Assignees, err = decodeAssignees(assignees); err != nil {
@@ -140,6 +143,7 @@ func (db *DB) CreateAccounts(ctx context.Context, as []accounts.Account) ([]acco
 		norm.Meta = accounts.Meta{Version: 1, CreatedAt: created, UpdatedAt: now}
 		norm.LastVisitAt = nil // a new account has no visit
 		norm.Assignees = nil
+		norm.RuleScore = nil // no rule has scored it yet
 		out[i] = norm
 		rows[i] = append([]any{nil, int64(1), created, now}, args...)
 	}

@@ -248,16 +248,18 @@ func taskArgs(t accounts.Task) ([]any, error) {
 	return []any{t.Title, t.Notes, t.AccountID, t.AssigneeID, t.CreatedBy, due, remindAt, string(t.Status)}, nil
 }
 
-func (db *DB) CreateTask(ctx context.Context, t accounts.Task) (accounts.Task, error) {
-	const q = `INSERT INTO tasks (created_at, updated_at, version, title, notes, account_id, assignee_id,
+// insertTask creates a task at $1 from the values of taskArgs.
+const insertTask = `INSERT INTO tasks (created_at, updated_at, version, title, notes, account_id, assignee_id,
     created_by, due, remind_at, status)
 VALUES ($1, $1, 1, $2, $3, $4, $5, $6, $7, $8, $9)
 RETURNING ` + taskColumns
+
+func (db *DB) CreateTask(ctx context.Context, t accounts.Task) (accounts.Task, error) {
 	args, err := taskArgs(t)
 	if err != nil {
 		return accounts.Task{}, err
 	}
-	return insertOne(ctx, db, accounts.EntityTask, q, scanTask, args)
+	return insertOne(ctx, db, accounts.EntityTask, insertTask, scanTask, args)
 }
 
 func (db *DB) GetTask(ctx context.Context, id int64) (accounts.Task, error) {

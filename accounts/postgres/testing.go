@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -107,8 +108,12 @@ func claimTestDatabase(ctx context.Context, admin *pgx.Conn, server, prefix stri
 
 // testTables are the tables a test writes, children first for the
 // foreign keys.
-var testTables = []string{"changes", "idempotency_keys", "revenue", "contacts", "opportunities",
-	"activities", "tasks", "territories", "accounts", "stages", "users"}
+var testTables = []string{"changes", "idempotency_keys", "deliveries", "alerts", "rule_firings", "rules",
+	"account_assignments", "revenue", "contacts", "opportunities", "activities", "tasks", "territories",
+	"accounts", "stages", "users"}
+
+// noIDTables are the test tables without an identity column to restart.
+var noIDTables = []string{"changes", "idempotency_keys", "rule_firings", "account_assignments", "revenue"}
 
 // emptyTestDatabase deletes every record and restarts ids and the change
 // feed, as in a database just migrated. A test leaves few rows, and DELETE
@@ -129,7 +134,7 @@ func emptyTestDatabase(ctx context.Context, db *DB) error {
 	} else {
 		for _, t := range testTables {
 			q.WriteString("DELETE FROM " + t + ";")
-			if t != "changes" && t != "idempotency_keys" && t != "revenue" {
+			if !slices.Contains(noIDTables, t) {
 				q.WriteString("SELECT setval(pg_get_serial_sequence('" + t + "', 'id'), 1, false);")
 			}
 		}

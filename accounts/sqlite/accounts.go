@@ -20,13 +20,13 @@ const accountCols = `kind, name, name_lower, legal_id, street, postal_code, city
 const selectAccount = `SELECT id, version, created_at, updated_at, kind, name, legal_id,
 	street, postal_code, city, country, lat, lng, potential_cents, segment, tags, opening_hours,
 	visit_duration_ns, qual_size, qual_sector, qualified_at, custom, owner_id, last_visit_at,
-	` + selectAssignees + `
+	rule_score, ` + selectAssignees + `
 	FROM accounts`
 
 var (
 	insertAccount = insertSQL("accounts", accountCols)
-	// An update returns last_visit_at too: the argument's is ignored.
-	updateAccount = updateSQL("accounts", accountCols) + `, last_visit_at`
+	// An update returns the derived columns too: the argument's are ignored.
+	updateAccount = updateSQL("accounts", accountCols) + `, last_visit_at, rule_score`
 )
 
 // accountValues returns the values of accountCols and sets a's fields as a
@@ -69,7 +69,7 @@ func scanAccount(s scanner) (accounts.Account, error) {
 		&a.Address.Street, &a.Address.PostalCode, &a.Address.City, &a.Address.Country, &a.Lat, &a.Lng,
 		&a.PotentialCents, &a.Segment, jsonCol{&a.Tags}, jsonCol{&a.OpeningHours}, &a.VisitDuration,
 		&a.Qualification.Size, &a.Qualification.Sector, &a.Qualification.QualifiedAt, jsonCol{&a.Custom}, &a.OwnerID,
-		nullTimeCol{&a.LastVisitAt}, jsonCol{&a.Assignees})
+		nullTimeCol{&a.LastVisitAt}, ruleScoreCol{&a.RuleScore}, jsonCol{&a.Assignees})
 	a.Tags = nonNil(a.Tags)
 	if len(a.Assignees) == 0 {
 		a.Assignees = nil
@@ -101,6 +101,7 @@ func (db *DB) CreateAccounts(ctx context.Context, as []accounts.Account) ([]acco
 		out[i] = as[i]
 		out[i].LastVisitAt = nil // a new account has no visit
 		out[i].Assignees = nil
+		out[i].RuleScore = nil // no rule has scored it yet
 		created[i] = as[i].CreatedAt
 		values, err := accountValues(&out[i])
 		if err != nil {
@@ -135,7 +136,7 @@ func (db *DB) UpdateAccount(ctx context.Context, a accounts.Account, version int
 			err := assignAccounts(ctx, assignTx{tx, at}, one, false)
 			a.Assignees = one[0].Assignees
 			return err
-		}}, nullTimeCol{&a.LastVisitAt})
+		}}, nullTimeCol{&a.LastVisitAt}, ruleScoreCol{&a.RuleScore})
 	if err != nil {
 		return accounts.Account{}, err
 	}

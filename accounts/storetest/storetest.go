@@ -47,6 +47,7 @@ func Run(t *testing.T, open func(t *testing.T) accounts.Store) {
 	t.Run("Idempotency", func(t *testing.T) { testIdempotency(t, open) })
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
 	t.Run("Assignments", func(t *testing.T) { testAssignments(t, open) })
+	t.Run("Rules", func(t *testing.T) { testRules(t, open) })
 }
 
 // missingID is an id that no record of a fresh store has.

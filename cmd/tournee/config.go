@@ -29,6 +29,11 @@ type config struct {
 	// TOURNEE_VALUE_PER_POINT_CENTS.
 	HotelCents, PerDiemCents, ValuePerPointCents string
 
+	// Alert e-mails: TOURNEE_SMTP_HOST (none: in-app alerts only),
+	// TOURNEE_SMTP_PORT, TOURNEE_SMTP_SECURITY (starttls, opportunistic,
+	// none or tls), TOURNEE_SMTP_USER, TOURNEE_SMTP_PASSWORD, TOURNEE_SMTP_FROM.
+	SMTPHost, SMTPPort, SMTPSecurity, SMTPUser, SMTPPassword, SMTPFrom string
+
 	// Map page: TOURNEE_TILES_URL, an XYZ template (none draws a plain
 	// background), and TOURNEE_TILES_ATTRIBUTION, the credit it requires.
 	Map web.Map
@@ -46,6 +51,8 @@ func configFromEnv(getenv func(string) string) config {
 	c.TimeZone, c.Travel, c.TravelURL = or(getenv("TOURNEE_TIME_ZONE"), "Europe/Paris"), or(getenv("TOURNEE_TRAVEL"), "straight"), getenv("TOURNEE_TRAVEL_URL")
 	c.Detour = getenv("TOURNEE_DETOUR")
 	c.HotelCents, c.PerDiemCents, c.ValuePerPointCents = getenv("TOURNEE_HOTEL_CENTS"), getenv("TOURNEE_PER_DIEM_CENTS"), getenv("TOURNEE_VALUE_PER_POINT_CENTS")
+	c.SMTPHost, c.SMTPPort, c.SMTPSecurity = getenv("TOURNEE_SMTP_HOST"), getenv("TOURNEE_SMTP_PORT"), getenv("TOURNEE_SMTP_SECURITY")
+	c.SMTPUser, c.SMTPPassword, c.SMTPFrom = getenv("TOURNEE_SMTP_USER"), getenv("TOURNEE_SMTP_PASSWORD"), getenv("TOURNEE_SMTP_FROM")
 	c.Map = web.Map{TilesURL: getenv("TOURNEE_TILES_URL"), TilesAttribution: getenv("TOURNEE_TILES_ATTRIBUTION")}
 	return c
 }
@@ -135,7 +142,12 @@ func (c config) print(w io.Writer) {
 	if c.TravelURL != "" {
 		travel += " " + redactURL(c.TravelURL)
 	}
-	fmt.Fprintf(w, "tournee: addr=%s store=%s travel=%s time_zone=%s\n", c.Addr, c.storeName(), travel, c.TimeZone)
+	smtp := "none"
+	if c.SMTPHost != "" {
+		// The password stays out; the user name says which account is used.
+		smtp = fmt.Sprintf("%s:%s user=%q", c.SMTPHost, or(c.SMTPPort, "default"), c.SMTPUser)
+	}
+	fmt.Fprintf(w, "tournee: addr=%s store=%s travel=%s time_zone=%s smtp=%s\n", c.Addr, c.storeName(), travel, c.TimeZone, smtp)
 }
 
 // redactURL masks the password of a database URL; an unparsable URL is

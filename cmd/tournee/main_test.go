@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tournee/tournee/accounts"
 )
@@ -167,6 +168,45 @@ func TestPlanningConfig(t *testing.T) {
 			t.Errorf("%v: error %v, want one naming %s", tc.env, err, tc.wantErr)
 		case err == nil && (p.Travel == nil || p.TimeZone == nil || p.Tariff.HotelCents == 0):
 			t.Errorf("%v: planning %+v lacks its defaults", tc.env, p)
+		}
+	}
+}
+
+func TestSMTPConfig(t *testing.T) {
+	env := map[string]string{"TOURNEE_SMTP_HOST": "smtp.example.test", "TOURNEE_SMTP_PORT": "2525",
+		"TOURNEE_SMTP_USER": "alerts", "TOURNEE_SMTP_PASSWORD": "s3cret-pw", "TOURNEE_SMTP_FROM": "Tournée <alerts@example.test>"}
+	cfg := configFromEnv(func(k string) string { return env[k] })
+	sc, err := cfg.smtpConfig()
+	if err != nil || sc == nil || sc.Host != "smtp.example.test" || sc.Port != 2525 || sc.Password != "s3cret-pw" {
+		t.Fatalf("smtpConfig = %+v, %v", sc, err)
+	}
+	var sb strings.Builder
+	cfg.print(&sb)
+	if strings.Contains(sb.String(), "s3cret") || !strings.Contains(sb.String(), "smtp.example.test:2525") {
+		t.Errorf("printed config %q leaks the password or lacks the server", sb.String())
+	}
+	env["TOURNEE_SMTP_PORT"] = "twenty"
+	if _, err := configFromEnv(func(k string) string { return env[k] }).smtpConfig(); err == nil || !strings.Contains(err.Error(), "TOURNEE_SMTP_PORT") {
+		t.Errorf("a bad port gives %v, want an error naming TOURNEE_SMTP_PORT", err)
+	}
+	if sc, err := configFromEnv(func(string) string { return "" }).smtpConfig(); sc != nil || err != nil {
+		t.Errorf("no host: %+v, %v; want no SMTP", sc, err)
+	}
+}
+
+func TestNextRun(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ now, want time.Time }{
+		{time.Date(2026, 11, 23, 4, 0, 0, 0, time.UTC), time.Date(2026, 11, 23, 6, 0, 0, 0, paris)},
+		{time.Date(2026, 11, 23, 5, 0, 0, 0, time.UTC), time.Date(2026, 11, 24, 6, 0, 0, 0, paris)}, // 06:00 Paris exactly
+		{time.Date(2026, 3, 28, 12, 0, 0, 0, time.UTC), time.Date(2026, 3, 29, 6, 0, 0, 0, paris)},  // clocks go forward that night
+	}
+	for _, tc := range tests {
+		if got := nextRun(tc.now, paris); !got.Equal(tc.want) {
+			t.Errorf("nextRun(%v) = %v, want %v", tc.now, got, tc.want)
 		}
 	}
 }

@@ -68,7 +68,11 @@ func serve(ctx context.Context, cfg config, withDemo bool, log *slog.Logger, std
 		}
 	}
 
-	handler := web.New(st, log, web.Config{Planning: planning, Map: cfg.Map})
+	rules, err := startAlerts(ctx, cfg, st, planning.TimeZone, log)
+	if err != nil {
+		return err
+	}
+	handler := web.New(st, log, web.Config{Planning: planning, Map: cfg.Map, Rules: rules})
 	start := time.Now()
 	places := handler.Places()
 	if err := places.Load(ctx); err != nil {
@@ -76,6 +80,7 @@ func serve(ctx context.Context, cfg config, withDemo bool, log *slog.Logger, std
 	}
 	log.Info("spatial index loaded", "accounts", places.Index().Len(), "took", time.Since(start).Round(time.Millisecond))
 	follow(ctx, st, places, log)
+	dailyRules(ctx, handler.Service(), planning.TimeZone, log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -155,8 +160,8 @@ func seedDemo(ctx context.Context, st accounts.Store, seed int64, stdout io.Writ
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	fmt.Fprintf(stdout, "tournee: demo organisation seeded in %s: %d users, %d accounts, %d contacts, %d opportunities, %d activities, %d tasks\n",
-		time.Since(start).Round(time.Millisecond), sum.Users, sum.Accounts, sum.Contacts, sum.Opportunities, sum.Activities, sum.Tasks)
+	fmt.Fprintf(stdout, "tournee: demo organisation seeded in %s: %d users, %d accounts, %d contacts, %d opportunities, %d activities, %d tasks, %d rules\n",
+		time.Since(start).Round(time.Millisecond), sum.Users, sum.Accounts, sum.Contacts, sum.Opportunities, sum.Activities, sum.Tasks, sum.Rules)
 	fmt.Fprintln(stdout, "tournee: demo sign-ins: admin@demo.tournee.test, manager@demo.tournee.test, rep1@demo.tournee.test … rep30@demo.tournee.test")
 	return nil
 }

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/tournee/tournee/accounts"
+	"github.com/tournee/tournee/accounts/delivery"
+)
+
+// smtpConfig reads the SMTP settings: none without TOURNEE_SMTP_HOST.
+func (c config) smtpConfig() (*delivery.SMTPConfig, error) {
+	if c.SMTPHost == "" {
+		return nil, nil
+	}
+	sc := &delivery.SMTPConfig{Host: c.SMTPHost, Security: delivery.Security(c.SMTPSecurity),
+		Username: c.SMTPUser, Password: c.SMTPPassword, From: c.SMTPFrom}
+	if c.SMTPPort != "" {
+		port, err := strconv.Atoi(c.SMTPPort)
+		if err != nil {
+			return nil, fmt.Errorf("TOURNEE_SMTP_PORT: %q is not a port number", c.SMTPPort)
+		}
+		sc.Port = port
+	}
+	return sc, nil
+}
+
+// startAlerts starts what pushes alerts out: with an SMTP server, the
+// delivery worker over the store's outbox. It returns the rules engine's
+// settings for the web server.
+func startAlerts(ctx context.Context, cfg config, st accounts.Store, zone *time.Location, log *slog.Logger) (*accounts.Rules, error) {
+	rules := &accounts.Rules{Zone: zone}
+	sc, err := cfg.smtpConfig()
+	if err != nil || sc == nil {
+		return rules, err
+	}
+	smtp, err := delivery.NewSMTP(*sc)
+	if err != nil {
+		return nil, fmt.Errorf("TOURNEE_SMTP_*: %w", err)
+	}
+	wake := make(chan struct{}, 1)
+	rules.Email = true
+	rules.Wake = func() {
+		select {
+		case wake <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
+	w := &delivery.Worker{
+		Outbox:  st,
+		Senders: map[accounts.Channel]delivery.Sender{accounts.ChannelEmail: smtp},
+		Wake:    wake,
+		Observe: func(ev delivery.Event) { log.Info("alert delivery", "event", ev) },
+		OnError: func(err error) { log.Warn("outbox", "err", err) },
+	}
+	go func() {
+		if err := w.Run(ctx); err != nil {
+			log.Error("delivery worker stopped", "err", err)
+		}
+	}()
+	return rules, nil
+}
+
+// dailyRules runs every enabled rule on every account once soon after
+// start, then every day at 06:00 in the organisation's zone, until ctx ends.
+// Replicas may each run it: the cooldown of each firing is kept by the
+// store, so that a firing is recorded once.
+func dailyRules(ctx context.Context, svc *accounts.Service, zone *time.Location, log *slog.Logger) {
+	run := func() {
+		start := time.Now()
+		r, err := svc.EvaluateRules(ctx, nil)
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Error("daily rules", "err", err)
+			}
+			return
+		}
+		log.Info("daily rules", "accounts", r.Accounts, "matches", r.Matches, "fired", r.Fired,
+			"errors", r.Errors, "took", time.Since(start).Round(time.Millisecond))
+	}
+	go func() {
+		run()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Until(nextRun(time.Now(), zone))):
+				run()
+			}
+		}
+	}()
+}
+
+// nextRun is the next 06:00 in zone after now.
+func nextRun(now time.Time, zone *time.Location) time.Time {
+	n := now.In(zone)
+	next := time.Date(n.Year(), n.Month(), n.Day(), 6, 0, 0, 0, zone)
+	if !next.After(n) {
+		next = time.Date(n.Year(), n.Month(), n.Day()+1, 6, 0, 0, 0, zone)
+	}
+	return next
+}

@@ -1,0 +1,111 @@
+package web
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/tournee/tournee/accounts"
+)
+
+// Strategic rules, their dry run and evaluation, and the alert feed. Rules
+// themselves are a CRUD resource (mounted in server.go).
+
+func ruleFilter(q *query, p accounts.Page) accounts.RuleFilter {
+	f := accounts.RuleFilter{Page: p}
+	switch v := q.raw("enabled"); v {
+	case "":
+	case "true", "false":
+		on := v == "true"
+		f.Enabled = &on
+	default:
+		q.fail("enabled", "enabled must be true or false")
+	}
+	return f
+}
+
+// maxDryRun bounds the matches a dry run lists; it counts them all.
+const maxDryRun = 200
+
+type dryRunOut struct {
+	Matches []accounts.RuleMatch `json:"matches"`
+	Total   int                  `json:"total"`
+}
+
+// dryRun answers POST /api/v1/rules/dry-run: the accounts a rule (the body,
+// not stored) would match now and what it would do to each, writing nothing.
+func (s *Server) dryRun(c *gin.Context) error {
+	var r accounts.Rule
+	if err := decodeJSON(c, &r); err != nil {
+		return err
+	}
+	matches, total, err := s.svc.DryRun(c.Request.Context(), r, maxDryRun)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, dryRunOut{Matches: matches, Total: total})
+	return nil
+}
+
+// evaluateRules answers POST /api/v1/rules/evaluate: the daily run, now.
+func (s *Server) evaluateRules(c *gin.Context) error {
+	run, err := s.svc.EvaluateRules(c.Request.Context(), nil)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, run)
+	return nil
+}
+
+// ruleFacts answers GET /api/v1/rules/facts: what an expression may use.
+func (s *Server) ruleFacts(c *gin.Context) error {
+	c.JSON(http.StatusOK, gin.H{"items": accounts.FactNames()})
+	return nil
+}
+
+// listAlerts answers GET /api/v1/alerts?user_id=[&unread=true][&before=]:
+// a user's alert feed, newest first. The user becomes the signed-in one
+// once sign-in exists.
+func (s *Server) listAlerts(c *gin.Context) error {
+	q := newQuery(c)
+	f := accounts.AlertFilter{UserID: q.id("user_id"), Unread: q.raw("unread") == "true", Before: q.id("before"),
+		Limit: q.intIn("limit", defaultPageSize, 1, maxPageSize)}
+	if err := q.err(); err != nil {
+		return err
+	}
+	if f.UserID == 0 {
+		return &accounts.FieldError{Field: "user_id", Message: "user_id is required"}
+	}
+	alerts, err := s.svc.ListAlerts(c.Request.Context(), f)
+	if err != nil {
+		return err
+	}
+	if alerts == nil {
+		alerts = []accounts.Alert{}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": alerts})
+	return nil
+}
+
+// readAlert answers POST /api/v1/alerts/{id}/read?user_id=.
+func (s *Server) readAlert(c *gin.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	q := newQuery(c)
+	user := q.id("user_id")
+	if err := q.err(); err != nil {
+		return err
+	}
+	if user == 0 {
+		return &accounts.FieldError{Field: "user_id", Message: "user_id is required"}
+	}
+	a, err := s.svc.MarkAlertRead(c.Request.Context(), id, user, time.Now())
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, a)
+	return nil
+}
