@@ -157,28 +157,48 @@ func SecretHash(secret string) string {
 }
 
 // AuthStore keeps passwords and credentials. Stores implement it.
+//
+// Neither is part of a record: User has no field for the password hash and
+// no other read returns it; setting a password or writing a credential
+// moves no version and writes no change row, so that a password change
+// makes no concurrent edit of the user stale and the change feed tells
+// replicas nothing of it. No error of these methods carries a hash. Times
+// are kept in UTC, truncated to the microsecond. A user's credentials go
+// with the user (DeleteUser), and those made from a credential (Parent)
+// with that credential.
 type AuthStore interface {
-	// SetPasswordHash stores the hash of user id's password.
+	// SetPasswordHash stores the hash of user id's password, "" removing
+	// it; ErrNotFound if there is no such user.
 	SetPasswordHash(ctx context.Context, userID int64, hash string) error
 	// PasswordHash returns the user with email (any case) and the hash of
 	// their password, "" if they have none; ErrNotFound if there is no
 	// such user.
 	PasswordHash(ctx context.Context, email string) (User, string, error)
 
-	// CreateCredential stores c (ID and CreatedAt are the store's).
+	// CreateCredential stores c (ID and CreatedAt are the store's; a zero
+	// LastUsed is CreatedAt; RevokedAt is ignored). An unknown user or
+	// Parent, or an empty Hash, is ErrInvalid; a Hash already stored is
+	// ErrConflict.
 	CreateCredential(ctx context.Context, c Credential) (Credential, error)
 	// CredentialByHash returns the credential with hash and its user,
 	// ErrNotFound if there is none (revoked and expired ones included:
 	// the caller decides with Active).
 	CredentialByHash(ctx context.Context, hash string) (Credential, User, error)
-	// TouchCredential records a use at at.
+	// TouchCredential records a use at at; LastUsed never moves back,
+	// since concurrent requests may report their uses out of order.
+	// ErrNotFound if there is no credential id.
 	TouchCredential(ctx context.Context, id int64, at time.Time) error
 	// RevokeCredential revokes credential id of userID and those made from
-	// it (Parent); ErrNotFound if userID has no such credential.
+	// it (Parent names it), in one statement; ErrNotFound, revoking
+	// nothing, if userID has no such credential. A credential already
+	// revoked keeps the time of its first revocation.
 	RevokeCredential(ctx context.Context, userID, id int64, at time.Time) error
 	// RevokeCredentials revokes every credential of userID (a password
-	// change, a user removed from the team).
+	// change, a user removed from the team); those already revoked keep
+	// their time.
 	RevokeCredentials(ctx context.Context, userID int64, at time.Time) error
-	// ListCredentials returns userID's credentials not yet expired, newest first.
+	// ListCredentials returns userID's credentials not yet expired at now
+	// (revoked ones included, with RevokedAt), newest first: by CreatedAt,
+	// then id.
 	ListCredentials(ctx context.Context, userID int64, now time.Time) ([]Credential, error)
 }

@@ -122,7 +122,8 @@ type IdempotentResponse struct {
 // WorkDays; nil Custom when it has no key; UTC times truncated to the
 // microsecond); UserByEmail ignores case; UpdatedSince includes records
 // updated at that very time; every reference to a user or from an activity
-// or task to an account blocks the delete of its target (ErrConflict);
+// or task to an account blocks the delete of its target (ErrConflict),
+// except a user's credentials, which go with the user (see AuthStore);
 // deleting an account writes a delete change for each contact and
 // opportunity it takes with it, and one revenue delete (entity_id the
 // account) if it had revenue, so that offline clients drop them too;
@@ -130,6 +131,7 @@ type IdempotentResponse struct {
 // last amount given for a month wins.
 type Store interface {
 	RuleStore
+	AuthStore
 
 	CreateUser(ctx context.Context, u User) (User, error)
 	GetUser(ctx context.Context, id int64) (User, error)
@@ -186,6 +188,10 @@ type Store interface {
 	UpdateActivity(ctx context.Context, a Activity, version int64) (Activity, error)
 	DeleteActivity(ctx context.Context, id, version int64) error
 	ListActivities(ctx context.Context, f ActivityFilter) ([]Activity, error)
+	// SearchReports finds the accounts whose activities (subject, report)
+	// or contacts (notes) match q, validated, best rank first, ties by
+	// account id, at most q.Limit; every write is searchable once committed.
+	SearchReports(ctx context.Context, q ReportQuery) ([]ReportHit, error)
 	// BookActivities inserts as, which all belong to one owner, or none of
 	// them. It fails with ErrConflict, naming the activity in the way, if one
 	// of them overlaps an activity of that owner already stored (only

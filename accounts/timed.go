@@ -200,6 +200,11 @@ func (tm timed) ListActivities(ctx context.Context, f ActivityFilter) ([]Activit
 	return tm.Store.ListActivities(ctx, f)
 }
 
+func (tm timed) SearchReports(ctx context.Context, q ReportQuery) ([]ReportHit, error) {
+	defer tm.since("SearchReports", time.Now())
+	return tm.Store.SearchReports(ctx, q)
+}
+
 func (tm timed) CreateTask(ctx context.Context, t Task) (Task, error) {
 	defer tm.since("CreateTask", time.Now())
 	return tm.Store.CreateTask(ctx, t)
@@ -388,4 +393,44 @@ func (tm timed) MarkFailed(ctx context.Context, id int64, attempt int, nextAt ti
 func (tm timed) MarkDead(ctx context.Context, id int64, attempt int, at time.Time, lastErr string) error {
 	defer tm.since("MarkDead", time.Now())
 	return tm.Store.MarkDead(ctx, id, attempt, at, lastErr)
+}
+
+func (tm timed) SetPasswordHash(ctx context.Context, userID int64, hash string) error {
+	defer tm.since("SetPasswordHash", time.Now())
+	return tm.Store.SetPasswordHash(ctx, userID, hash)
+}
+
+func (tm timed) PasswordHash(ctx context.Context, email string) (User, string, error) {
+	defer tm.since("PasswordHash", time.Now())
+	return tm.Store.PasswordHash(ctx, email)
+}
+
+func (tm timed) CreateCredential(ctx context.Context, c Credential) (Credential, error) {
+	defer tm.since("CreateCredential", time.Now())
+	return tm.Store.CreateCredential(ctx, c)
+}
+
+func (tm timed) CredentialByHash(ctx context.Context, hash string) (Credential, User, error) {
+	defer tm.since("CredentialByHash", time.Now())
+	return tm.Store.CredentialByHash(ctx, hash)
+}
+
+func (tm timed) TouchCredential(ctx context.Context, id int64, at time.Time) error {
+	defer tm.since("TouchCredential", time.Now())
+	return tm.Store.TouchCredential(ctx, id, at)
+}
+
+func (tm timed) RevokeCredential(ctx context.Context, userID, id int64, at time.Time) error {
+	defer tm.since("RevokeCredential", time.Now())
+	return tm.Store.RevokeCredential(ctx, userID, id, at)
+}
+
+func (tm timed) RevokeCredentials(ctx context.Context, userID int64, at time.Time) error {
+	defer tm.since("RevokeCredentials", time.Now())
+	return tm.Store.RevokeCredentials(ctx, userID, at)
+}
+
+func (tm timed) ListCredentials(ctx context.Context, userID int64, now time.Time) ([]Credential, error) {
+	defer tm.since("ListCredentials", time.Now())
+	return tm.Store.ListCredentials(ctx, userID, now)
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -30,7 +31,7 @@ const mapDate = "2026-11-24"
 // (about 2.4 km apart), open on weekdays, and the appointment, LAMBDA SARL,
 // at the far end, so that the way there runs past all of them.
 type mapWorld struct {
-	srv     *web.Server
+	srv     *testServer
 	rep     int64
 	appoint int64
 }
@@ -151,14 +152,16 @@ func watchPage(t *testing.T, ctx context.Context, shots string) *pageWatch {
 	return p
 }
 
-// check fails t for any console error or warning, and for any request to
-// anything but origin.
-func (p *pageWatch) check(t *testing.T, origin string) {
+// check fails t for any console error or warning but the expected ones
+// (containing one of expected), and for any request to anything but origin.
+func (p *pageWatch) check(t *testing.T, origin string, expected ...string) {
 	t.Helper()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, m := range p.console {
-		t.Errorf("console: %s", m)
+		if !slices.ContainsFunc(expected, func(e string) bool { return strings.Contains(m, e) }) {
+			t.Errorf("console: %s", m)
+		}
 	}
 	for _, u := range p.requests {
 		if !strings.HasPrefix(u, origin+"/") && !strings.HasPrefix(u, "data:") {
@@ -422,4 +425,44 @@ func TestMapPageTilesValidate(t *testing.T) {
 			t.Errorf("Validate(%q): got %v, want ok=%v", tc.url, err, tc.ok)
 		}
 	}
+}
+
+// TestMapPageSignInOut signs in through the page's own form, as a person
+// would (no credential injected), and out again: the session ends on the
+// server and the form comes back.
+func TestMapPageSignInOut(t *testing.T) {
+	w := newMapWorld(t, web.Config{})
+	const password = "une phrase de passe longue"
+	wantStatus(t, do(t, w.srv, "PUT", fmt.Sprintf("/api/v1/users/%d/password", w.rep), fmt.Sprintf(`{"password":%q}`, password)), http.StatusNoContent)
+	hs := httptest.NewServer(w.srv.Server) // no credential added: the browser's own
+	t.Cleanup(hs.Close)
+	ctx := browser(t)
+	watch := watchPage(t, ctx, artifacts(t))
+	step := watch.step
+	signinShown := `!document.getElementById('signin').hidden`
+	step(t, ctx, "the page asks to sign in",
+		chromedp.Navigate(hs.URL+"/"),
+		chromedp.Poll[chromedp.Void](signinShown),
+	)
+	step(t, ctx, "a wrong password is refused",
+		chromedp.SendKeys(chromedp.CSS("#email"), "rep@example.test"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "pas le bon mot de passe"),
+		chromedp.Click(chromedp.CSS(`#signin-form button[type="submit"]`)),
+		chromedp.Poll[chromedp.Void](`document.getElementById('signin-error').textContent.length > 0`),
+	)
+	step(t, ctx, "the right one signs in",
+		chromedp.SetValue(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS(`#signin-form button[type="submit"]`)),
+		chromedp.Poll[chromedp.Void](`document.body.dataset.ready === 'true'`),
+	)
+	if got := eval[string](t, ctx, `document.getElementById('who').textContent`); got != "Rémi Terrain" {
+		t.Errorf("signed in as %q, want the rep", got)
+	}
+	step(t, ctx, "sign out",
+		chromedp.Click(chromedp.CSS("#signout")),
+		chromedp.Poll[chromedp.Void](signinShown),
+	)
+	// The browser reports the two refusals the page expects: not yet
+	// signed in, and the wrong password.
+	watch.check(t, hs.URL, "status of 401")
 }

@@ -75,6 +75,9 @@ const (
 // by status: all have the Error body.
 var errorResponses = map[int]struct{ name, desc string }{
 	http.StatusBadRequest:            {"BadRequest", "invalid input; error.field names the offending field when there is one"},
+	http.StatusUnauthorized:          {"Unauthenticated", "no credentials, or credentials unknown, expired or revoked"},
+	http.StatusForbidden:             {"Forbidden", "the signed-in user's role may not do this"},
+	http.StatusTooManyRequests:       {"TooManyAttempts", "too many failed sign-ins; try again later"},
 	http.StatusNotFound:              {"NotFound", "no such record"},
 	http.StatusConflict:              {"Conflict", "conflicts with stored data (a duplicate, a record still referred to) or with a request in flight under the same Idempotency-Key"},
 	http.StatusPreconditionFailed:    {"PreconditionFailed", "If-Match does not hold the record's current version: read it again"},
@@ -202,6 +205,8 @@ func (d *apiDoc) static() {
 		withErrors(http.StatusBadRequest, http.StatusNotFound, http.StatusConflict))
 
 	d.places()
+	d.search()
+	d.auth()
 	d.plans()
 	d.rules()
 
@@ -419,11 +424,17 @@ type opOption func(d *apiDoc, o *openapi3.Operation)
 // add documents o at method and path (written with {id}, not Gin's :id).
 func (d *apiDoc) add(method, path string, o *openapi3.Operation, opts ...opOption) {
 	o.Responses = openapi3.NewResponses()
+	if lvl, ok := accessOf(method, strings.ReplaceAll(path, "{id}", ":id")); ok && lvl == public {
+		o.Security = &openapi3.SecurityRequirements{} // no credentials needed
+	}
 	for _, opt := range opts {
 		opt(d, o)
 	}
 	if strings.HasPrefix(path, "/api/") {
 		withErrors(http.StatusInternalServerError)(d, o)
+		if o.Security == nil { // routes that take credentials
+			withErrors(http.StatusUnauthorized, http.StatusForbidden)(d, o)
+		}
 	}
 	d.doc.AddOperation(path, method, o)
 }

@@ -34,10 +34,10 @@ func (d *apiDoc) rules() {
 		withJSON(http.StatusOK, "every fact and helper", facts.NewRef()))
 
 	alert := inline(reflect.TypeFor[accounts.Alert](), false)
-	userID := &openapi3.ParameterRef{Value: openapi3.NewQueryParameter("user_id").WithRequired(true).
-		WithDescription("whose feed (the signed-in user once sign-in exists)").WithSchema(openapi3.NewInt64Schema().WithMin(1))}
+	userID := &openapi3.ParameterRef{Value: openapi3.NewQueryParameter("user_id").
+		WithDescription("whose feed: the signed-in user's by default; admins may read another's").WithSchema(openapi3.NewInt64Schema().WithMin(1))}
 	d.add(http.MethodGet, "/api/v1/alerts", &openapi3.Operation{OperationID: "listAlerts", Tags: []string{"alerts"},
-		Summary: "A user's alert feed, newest first",
+		Summary: "The signed-in user's alert feed, newest first",
 		Parameters: openapi3.Parameters{userID,
 			{Value: openapi3.NewQueryParameter("unread").WithDescription("true keeps unread alerts").WithSchema(openapi3.NewBoolSchema())},
 			{Value: openapi3.NewQueryParameter("before").WithDescription("id of the last alert seen: the next page").

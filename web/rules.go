@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
@@ -64,18 +65,32 @@ func (s *Server) ruleFacts(c *gin.Context) error {
 	return nil
 }
 
-// listAlerts answers GET /api/v1/alerts?user_id=[&unread=true][&before=]:
-// a user's alert feed, newest first. The user becomes the signed-in one
-// once sign-in exists.
+// alertsOf is whose alerts a request reads: the signed-in user's, or with
+// user_id another user's, for admins only.
+func alertsOf(c *gin.Context, q *query) (int64, error) {
+	p, _ := current(c)
+	id := q.id("user_id")
+	if err := q.err(); err != nil {
+		return 0, err
+	}
+	switch {
+	case id == 0 || id == p.user.ID:
+		return p.user.ID, nil
+	case p.user.Role == accounts.RoleAdmin:
+		return id, nil
+	}
+	return 0, fmt.Errorf("%w: only admins read another user's alerts", accounts.ErrForbidden)
+}
+
+// listAlerts answers GET /api/v1/alerts[?unread=true][&before=]: the
+// signed-in user's alert feed, newest first.
 func (s *Server) listAlerts(c *gin.Context) error {
 	q := newQuery(c)
-	f := accounts.AlertFilter{UserID: q.id("user_id"), Unread: q.raw("unread") == "true", Before: q.id("before"),
+	f := accounts.AlertFilter{Unread: q.raw("unread") == "true", Before: q.id("before"),
 		Limit: q.intIn("limit", defaultPageSize, 1, maxPageSize)}
-	if err := q.err(); err != nil {
+	var err error
+	if f.UserID, err = alertsOf(c, q); err != nil {
 		return err
-	}
-	if f.UserID == 0 {
-		return &accounts.FieldError{Field: "user_id", Message: "user_id is required"}
 	}
 	alerts, err := s.svc.ListAlerts(c.Request.Context(), f)
 	if err != nil {
@@ -88,19 +103,16 @@ func (s *Server) listAlerts(c *gin.Context) error {
 	return nil
 }
 
-// readAlert answers POST /api/v1/alerts/{id}/read?user_id=.
+// readAlert answers POST /api/v1/alerts/{id}/read: marks one of the
+// signed-in user's alerts read.
 func (s *Server) readAlert(c *gin.Context) error {
 	id, err := pathID(c)
 	if err != nil {
 		return err
 	}
-	q := newQuery(c)
-	user := q.id("user_id")
-	if err := q.err(); err != nil {
+	user, err := alertsOf(c, newQuery(c))
+	if err != nil {
 		return err
-	}
-	if user == 0 {
-		return &accounts.FieldError{Field: "user_id", Message: "user_id is required"}
 	}
 	a, err := s.svc.MarkAlertRead(c.Request.Context(), id, user, time.Now())
 	if err != nil {

@@ -26,6 +26,9 @@ type Config struct {
 	MaxBodyBytes int64
 	Planning     Planning
 	Map          Map
+	// SecureCookies marks the session cookie Secure even on plain HTTP
+	// (behind a proxy that ends TLS); it always is on TLS.
+	SecureCookies bool
 	// Rules configures the rules engine (e-mail alerts, the delivery
 	// worker's wake-up); nil evaluates in the planning time zone and
 	// queues no e-mail.
@@ -44,6 +47,10 @@ type Server struct {
 	// fields parameter may ask for.
 	accountFields []string
 	records       *recordCache
+	// Failed sign-ins, by e-mail and by address.
+	loginByAccount, loginByAddress *limiter
+	// handler is engine behind the cross-origin protection.
+	handler http.Handler
 }
 
 // New builds the server and its routes over store, whose calls it times
@@ -71,15 +78,31 @@ func New(store accounts.Store, log *slog.Logger, cfg Config) *Server {
 	records := newRecordCache(recordCacheSize)
 	svc.Places.Changed = records.invalidate
 	s := &Server{svc: svc, log: log, cfg: cfg, engine: gin.New(), metrics: m, api: newAPIDoc(),
-		accountFields: jsonFields(), records: records}
+		accountFields: jsonFields(), records: records,
+		loginByAccount: newLimiter(failuresPerAccount, failureWindow), loginByAddress: newLimiter(failuresPerAddress, failureWindow)}
 	s.engine.HandleMethodNotAllowed = true
-	s.engine.Use(s.recover, s.metrics.observe, s.limitBody)
+	s.engine.Use(s.recover, s.metrics.observe, s.limitBody, securityHeaders, s.authenticate, s.authorize)
 	s.engine.NoRoute(func(c *gin.Context) { s.writeError(c, errNoRoute) })
 	s.engine.NoMethod(func(c *gin.Context) {
 		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, errorBody{errorDetail{Code: "method_not_allowed", Message: "method not allowed"}})
 	})
 	s.routes()
+	// A browser's cross-site POST, PUT, PATCH or DELETE is refused before
+	// any handler runs (Sec-Fetch-Site, then Origin against Host): the
+	// session cookie cannot be ridden. Clients that send neither header —
+	// scripts, mobile apps with bearer tokens — are not browsers and pass.
+	s.handler = http.NewCrossOriginProtection().Handler(s.engine)
 	return s
+}
+
+// securityHeaders asks browsers not to sniff types, frame the pages or
+// send the full URL elsewhere; the map page adds its content policy.
+func securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	c.Next()
 }
 
 // Places is the spatial read model the server queries; the caller loads it
@@ -91,7 +114,7 @@ func (s *Server) Places() *accounts.Places { return s.svc.Places }
 func (s *Server) Service() *accounts.Service { return s.svc }
 
 // ServeHTTP makes Server an http.Handler.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
 
 // Routes lists the registered method and path pairs, for tests and docs.
 func (s *Server) Routes() gin.RoutesInfo { return s.engine.Routes() }
@@ -129,6 +152,14 @@ func (s *Server) routes() {
 	v1 := e.Group("/api/v1")
 	v1.GET("/openapi.json", s.h(s.openapi))
 	v1.GET("/config", s.h(s.clientConfig))
+	v1.POST("/auth/login", s.h(s.login))
+	v1.POST("/auth/logout", s.h(s.logout))
+	v1.POST("/auth/token", s.h(s.token))
+	v1.GET("/auth/tokens", s.h(s.listCredentials))
+	v1.POST("/auth/tokens", s.h(s.createAPIToken))
+	v1.DELETE("/auth/tokens/:id", s.h(s.revokeCredential))
+	v1.GET("/users/me", s.h(s.me))
+	v1.PUT("/users/:id/password", s.h(s.setPassword))
 	v1.GET("/changes", s.h(s.changes))
 	v1.GET("/stages", s.h(s.listStages))
 	v1.POST("/stages", s.idempotent, s.h(s.createStage))
@@ -136,6 +167,7 @@ func (s *Server) routes() {
 	v1.DELETE("/stages/:id", s.h(s.deleteStage))
 	v1.GET("/accounts/nearby", s.h(s.nearby))
 	v1.POST("/accounts/search", s.h(s.search))
+	v1.GET("/accounts/search", s.h(s.searchReports))
 	v1.GET("/accounts/:id/revenue", s.h(s.listRevenue))
 	v1.PUT("/revenue", s.h(s.putRevenue))
 	v1.POST("/plans/day", s.h(s.planDayHandler))

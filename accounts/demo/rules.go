@@ -49,3 +49,27 @@ func (s *seeder) seedRules(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Password is the password of every demo user, documented in the README:
+// demo data only, never created otherwise.
+const Password = "tournee-demo"
+
+// seedPasswords lets every demo user sign in with Password. Each gets a
+// hash of its own (its own salt), as real users do.
+func (s *seeder) seedPasswords(ctx context.Context) error {
+	f := accounts.UserFilter{Page: accounts.Page{Limit: 1000}} // the demo has a few dozen users
+	users, err := s.svc.ListUsers(ctx, f)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		hash, err := accounts.HashPassword(Password)
+		if err != nil {
+			return err
+		}
+		if err := s.svc.SetPasswordHash(ctx, u.ID, hash); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -133,6 +133,7 @@ func Seed(ctx context.Context, svc *accounts.Service, o Options) (Summary, error
 		run  func(context.Context) error
 	}{
 		{"users", s.seedUsers},
+		{"passwords", s.seedPasswords},
 		{"accounts", s.seedAccounts},
 		{"revenue", s.seedRevenue},
 		{"contacts", s.seedContacts},

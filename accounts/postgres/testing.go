@@ -110,7 +110,7 @@ func claimTestDatabase(ctx context.Context, admin *pgx.Conn, server, prefix stri
 // foreign keys.
 var testTables = []string{"changes", "idempotency_keys", "deliveries", "alerts", "rule_firings", "rules",
 	"account_assignments", "revenue", "contacts", "opportunities", "activities", "tasks", "territories",
-	"accounts", "stages", "users"}
+	"accounts", "stages", "credentials", "users"}
 
 // noIDTables are the test tables without an identity column to restart.
 var noIDTables = []string{"changes", "idempotency_keys", "rule_firings", "account_assignments", "revenue"}

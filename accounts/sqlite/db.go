@@ -54,6 +54,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	q.Set("_txlock", "immediate")
 	// A path holding '?' or '#' would otherwise end the file name early.
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	if err := registerFunctions(); err != nil {
+		return nil, fmt.Errorf("sqlite: %w", err)
+	}
 	sqlDB, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)

@@ -11,9 +11,11 @@ import (
 const userCols = `email, email_key, name, role, manager_id, home_lat, home_lng, home_address,
 	work_days, work_start, work_end, cost_per_km_cents, speed_kmh`
 
-const selectUser = `SELECT id, version, created_at, updated_at, email, name, role, manager_id,
-	home_lat, home_lng, home_address, work_days, work_start, work_end, cost_per_km_cents, speed_kmh
-	FROM users`
+// userColumns are the columns scanUser reads, in its order.
+const userColumns = `id, version, created_at, updated_at, email, name, role, manager_id,
+	home_lat, home_lng, home_address, work_days, work_start, work_end, cost_per_km_cents, speed_kmh`
+
+const selectUser = `SELECT ` + userColumns + ` FROM users`
 
 var (
 	insertUser = insertSQL("users", userCols)

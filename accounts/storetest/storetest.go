@@ -48,6 +48,8 @@ func Run(t *testing.T, open func(t *testing.T) accounts.Store) {
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
 	t.Run("Assignments", func(t *testing.T) { testAssignments(t, open) })
 	t.Run("Rules", func(t *testing.T) { testRules(t, open) })
+	t.Run("Search", func(t *testing.T) { testSearch(t, open) })
+	t.Run("Auth", func(t *testing.T) { testAuth(t, open) })
 }
 
 // missingID is an id that no record of a fresh store has.

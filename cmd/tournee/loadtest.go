@@ -46,10 +46,11 @@ type loadtestOptions struct {
 	fields   string
 	seed     uint64
 	timeout  time.Duration
+	token    string // sent as a bearer token
 }
 
 // runLoadtest runs `tournee loadtest ARGS...`.
-func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func runLoadtest(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("tournee loadtest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprintln(stderr, loadtestUsage); fs.PrintDefaults() }
@@ -63,6 +64,7 @@ func runLoadtest(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	fs.StringVar(&o.fields, "fields", "id,lat,lng,distance_m", `fields of each query; "" asks for full records`)
 	fs.Uint64Var(&o.seed, "seed", 1, "random seed of the query points")
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Second, "time after which a request counts as a timeout")
+	fs.StringVar(&o.token, "token", getenv("TOURNEE_TOKEN"), "API token sent as a bearer token (TOURNEE_TOKEN); create one with POST /api/v1/auth/tokens")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,9 +97,14 @@ func loadtest(ctx context.Context, o loadtestOptions, stdout io.Writer) error {
 	}
 	targets := nearbyURLs(base, o, 10_000)
 	var next atomic.Uint64
+	header := http.Header{}
+	if o.token != "" {
+		header.Set("Authorization", "Bearer "+o.token)
+	}
 	targeter := func(t *vegeta.Target) error {
 		t.Method = http.MethodGet
 		t.URL = targets[(next.Add(1)-1)%uint64(len(targets))]
+		t.Header = header
 		return nil
 	}
 

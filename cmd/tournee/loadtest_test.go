@@ -33,7 +33,7 @@ func TestLoadtest(t *testing.T) {
 
 	var stdout, stderr bytes.Buffer
 	args := []string{"--target", srv.URL, "--rate", "50", "--duration", "1s", "--limit", "5", "--fields", "id,distance_m"}
-	if err := runLoadtest(context.Background(), args, &stdout, &stderr); err != nil {
+	if err := runLoadtest(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
 		t.Fatalf("loadtest: %v\n%s", err, stderr.String())
 	}
 	out := stdout.String()
@@ -72,7 +72,7 @@ func TestLoadtestMaxThroughput(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	start := time.Now()
 	args := []string{"--target", srv.URL, "--rate", "0", "--workers", "2", "--duration", "300ms"}
-	if err := runLoadtest(context.Background(), args, &stdout, &stderr); err != nil {
+	if err := runLoadtest(context.Background(), args, func(string) string { return "" }, &stdout, &stderr); err != nil {
 		t.Fatalf("loadtest: %v\n%s", err, stderr.String())
 	}
 	if took := time.Since(start); took > 5*time.Second {
@@ -115,7 +115,7 @@ func TestLoadtestRefusesRemoteTargets(t *testing.T) {
 
 	// The command refuses before sending anything.
 	var stdout, stderr bytes.Buffer
-	err := runLoadtest(context.Background(), []string{"--target", "http://192.0.2.1:80", "--duration", "1s"}, &stdout, &stderr)
+	err := runLoadtest(context.Background(), []string{"--target", "http://192.0.2.1:80", "--duration", "1s"}, func(string) string { return "" }, &stdout, &stderr)
 	if err == nil || !strings.Contains(err.Error(), "not a loopback address") {
 		t.Errorf("got error %v, want a refusal naming loopback", err)
 	}

@@ -22,7 +22,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(2)
@@ -41,12 +41,13 @@ commands:
   import    import accounts, contacts or revenue from a CSV file
   demo      seed the demo organisation into an empty database and exit
   bench     run a benchmark: 'bench optw FILE...' plans OPTW instances
+  user      'user add --role admin --email E' creates a user and prints their password (or reads it with --password-stdin)
   loadtest  drive a running server on loopback with nearby queries and print rates and latencies
 
 Run 'tournee COMMAND -h' for the flags of a command.`
 
 // run is main without its process-wide effects, so that tests can call it.
-func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, usage)
 		return flag.ErrHelp
@@ -93,8 +94,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "import":
 		// import parses its own flags, which may follow the file name.
 		return runImport(ctx, cfg, args, stdout, stderr)
+	case "user":
+		if len(args) == 0 || args[0] != "add" {
+			return errors.New("usage: tournee user add --role ROLE --email EMAIL [--name NAME] [--password-stdin]")
+		}
+		return runUserAdd(ctx, cfg, args[1:], stdin, stdout, stderr)
 	case "loadtest":
-		return runLoadtest(ctx, args, stdout, stderr)
+		return runLoadtest(ctx, args, getenv, stdout, stderr)
 	case "bench":
 		return runBench(ctx, args, stdout, stderr)
 	case "help", "-h", "--help":

@@ -53,7 +53,7 @@ func TestServeAndShutdown(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "tournee.db")
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, func(string) string { return "" }, w, io.Discard)
+		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", db}, func(string) string { return "" }, nil, w, io.Discard)
 		w.Close()
 	}()
 
@@ -70,14 +70,14 @@ func TestServeAndShutdown(t *testing.T) {
 	}
 	go io.Copy(io.Discard, out)
 
-	for _, path := range []string{"/healthz", "/readyz", "/api/v1/accounts"} {
+	for path, want := range map[string]int{"/healthz": http.StatusOK, "/readyz": http.StatusOK, "/api/v1/accounts": http.StatusUnauthorized} {
 		resp, err := http.Get(addr + path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("GET %s = %d, want 200", path, resp.StatusCode)
+		if resp.StatusCode != want {
+			t.Errorf("GET %s = %d, want %d", path, resp.StatusCode, want)
 		}
 	}
 	cancel()
@@ -87,11 +87,11 @@ func TestServeAndShutdown(t *testing.T) {
 }
 
 func TestUnknownCommand(t *testing.T) {
-	err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, io.Discard, io.Discard)
+	err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), `unknown command "frobnicate"`) {
 		t.Errorf("err = %v", err)
 	}
-	if err := run(context.Background(), nil, func(string) string { return "" }, io.Discard, io.Discard); !errors.Is(err, flag.ErrHelp) {
+	if err := run(context.Background(), nil, func(string) string { return "" }, nil, io.Discard, io.Discard); !errors.Is(err, flag.ErrHelp) {
 		t.Errorf("no command: err = %v, want usage", err)
 	}
 }
@@ -110,7 +110,7 @@ func TestImportCommand(t *testing.T) {
 	}
 	noEnv := func(string) string { return "" }
 	var out strings.Builder
-	if err := run(context.Background(), []string{"import", "accounts", good, "--db", db}, noEnv, &out, io.Discard); err != nil {
+	if err := run(context.Background(), []string{"import", "accounts", good, "--db", db}, noEnv, nil, &out, io.Discard); err != nil {
 		t.Fatalf("import: %v\n%s", err, out.String())
 	}
 	bad := filepath.Join(dir, "bad.csv")
@@ -118,7 +118,7 @@ func TestImportCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	var errOut strings.Builder
-	err := run(context.Background(), []string{"import", "--db", db, "accounts", bad}, noEnv, io.Discard, &errOut)
+	err := run(context.Background(), []string{"import", "--db", db, "accounts", bad}, noEnv, nil, io.Discard, &errOut)
 	if err == nil || !strings.Contains(errOut.String(), "line 3: lat must be between -90 and 90") {
 		t.Errorf("bad file: err = %v, stderr %q", err, errOut.String())
 	}
@@ -207,6 +207,48 @@ func TestNextRun(t *testing.T) {
 	for _, tc := range tests {
 		if got := nextRun(tc.now, paris); !got.Equal(tc.want) {
 			t.Errorf("nextRun(%v) = %v, want %v", tc.now, got, tc.want)
+		}
+	}
+}
+
+// TestUserAdd creates the first admin from the command line, with a
+// generated password and with one read from standard input, and checks
+// that each signs in; the password appears once, on standard output only.
+func TestUserAdd(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "tournee.db")
+	noEnv := func(string) string { return "" }
+	var out, errOut strings.Builder
+	if err := run(context.Background(), []string{"user", "add", "--db", db, "--role", "admin", "--email", "Chef@Example.test"},
+		noEnv, nil, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	_, generated, ok := strings.Cut(out.String(), "password: ")
+	generated, _, _ = strings.Cut(generated, "\n")
+	if !ok || len(generated) < 20 || strings.Contains(errOut.String(), generated) {
+		t.Fatalf("output %q, errors %q: want the generated password once, on stdout", out.String(), errOut.String())
+	}
+	out.Reset()
+	if err := run(context.Background(), []string{"user", "add", "--db", db, "--role", "rep", "--email", "rep@example.test", "--password-stdin"},
+		noEnv, strings.NewReader("une phrase de passe choisie\n"), &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(out.String(), "phrase") {
+		t.Errorf("a password read from stdin is echoed: %q", out.String())
+	}
+	err := run(context.Background(), []string{"user", "add", "--db", db, "--email", "x@example.test", "--password-stdin"},
+		noEnv, strings.NewReader("court\n"), io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "at least 12") {
+		t.Errorf("a short password gives %v, want a refusal", err)
+	}
+	st, err := openMigrated(context.Background(), config{DB: db})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for email, pw := range map[string]string{"chef@example.test": generated, "rep@example.test": "une phrase de passe choisie"} {
+		u, hash, err := st.PasswordHash(context.Background(), email)
+		if err != nil || !accounts.CheckPassword(hash, pw) {
+			t.Errorf("%s (%v): the password does not sign in: %v", email, u.Role, err)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tournee/tournee/accounts"
 	"github.com/tournee/tournee/accounts/postgres"
 	"github.com/tournee/tournee/web"
 )
@@ -39,10 +40,26 @@ func TestReplicasShareWrites(t *testing.T) {
 	t.Cleanup(stop) // runs before db2.Close: the listener gives its connection back
 	follow(followCtx, db2, two.Places(), log)
 
+	// Both replicas know the credential: it is in the shared database.
+	admin, err := db1.CreateUser(ctx, accounts.User{Email: "admin@example.test", Name: "Admin", Role: accounts.RoleAdmin,
+		WorkDays: accounts.Weekdays{time.Monday}, WorkStart: 8 * 60, WorkEnd: 18 * 60, SpeedKmh: 70})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, hash, err := accounts.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db1.CreateCredential(ctx, accounts.Credential{UserID: admin.ID, Kind: accounts.CredentialAPI, Name: "test",
+		Hash: hash, LastUsed: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
 	send := func(s http.Handler, method, path, body string) *httptest.ResponseRecorder {
 		t.Helper()
 		w := httptest.NewRecorder()
-		s.ServeHTTP(w, httptest.NewRequest(method, path, strings.NewReader(body)))
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		s.ServeHTTP(w, req)
 		if w.Code >= 300 {
 			t.Fatalf("%s %s = %d %s", method, path, w.Code, w.Body)
 		}

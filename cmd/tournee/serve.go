@@ -162,6 +162,6 @@ func seedDemo(ctx context.Context, st accounts.Store, seed int64, stdout io.Writ
 	}
 	fmt.Fprintf(stdout, "tournee: demo organisation seeded in %s: %d users, %d accounts, %d contacts, %d opportunities, %d activities, %d tasks, %d rules\n",
 		time.Since(start).Round(time.Millisecond), sum.Users, sum.Accounts, sum.Contacts, sum.Opportunities, sum.Activities, sum.Tasks, sum.Rules)
-	fmt.Fprintln(stdout, "tournee: demo sign-ins: admin@demo.tournee.test, manager@demo.tournee.test, rep1@demo.tournee.test … rep30@demo.tournee.test")
+	fmt.Fprintf(stdout, "tournee: demo sign-ins: admin@demo.tournee.test, manager@demo.tournee.test, rep1@demo.tournee.test … rep30@demo.tournee.test, password %q\n", demo.Password)
 	return nil
 }
