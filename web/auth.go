@@ -21,6 +21,17 @@ import (
 // route declares who may call it in access (see authorize); the role
 // matrix test walks the route table against it.
 
+// principalTTL is how long a request's credential is trusted from memory
+// before the store is asked again. Revocations through this process purge
+// the memory at once; one made through another replica (or a user deleted
+// there) takes effect here within this time. Without it every request
+// would read the store, which caps the spatial queries, answered from
+// memory in microseconds, at the store's pace.
+const (
+	principalTTL   = 30 * time.Second
+	principalCache = 10_000
+)
+
 // Lifetimes of credentials.
 const (
 	sessionIdle     = 2 * time.Hour
@@ -97,23 +108,34 @@ func (s *Server) authenticate(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	cred, user, err := s.svc.CredentialByHash(ctx, accounts.SecretHash(secret))
-	if errors.Is(err, accounts.ErrNotFound) || err == nil && !usable(cred, kinds, time.Now()) {
-		s.writeError(c, fmt.Errorf("%w: the credential is unknown, expired or revoked; sign in again", errUnauthenticated))
-		return
-	}
-	if err != nil {
-		s.writeError(c, err)
-		return
-	}
-	if now := time.Now(); now.Sub(cred.LastUsed) >= touchEvery {
-		if err := s.svc.TouchCredential(ctx, cred.ID, now); err != nil {
+	hash := accounts.SecretHash(secret)
+	p, cached := s.principals.Get(hash)
+	if !cached {
+		cred, user, err := s.svc.CredentialByHash(ctx, hash)
+		if err != nil && !errors.Is(err, accounts.ErrNotFound) {
 			s.writeError(c, err)
 			return
 		}
+		p = principal{user: user, cred: cred}
 	}
-	c.Set(principalKey, principal{user: user, cred: cred})
-	c.Request = c.Request.WithContext(accounts.WithActor(ctx, user.ID))
+	if p.cred.ID == 0 || !usable(p.cred, kinds, time.Now()) {
+		s.principals.Remove(hash)
+		s.writeError(c, fmt.Errorf("%w: the credential is unknown, expired or revoked; sign in again", errUnauthenticated))
+		return
+	}
+	if now := time.Now(); now.Sub(p.cred.LastUsed) >= touchEvery {
+		if err := s.svc.TouchCredential(ctx, p.cred.ID, now); err != nil {
+			s.writeError(c, err)
+			return
+		}
+		p.cred.LastUsed = now
+		cached = false
+	}
+	if !cached {
+		s.principals.Add(hash, p)
+	}
+	c.Set(principalKey, p)
+	c.Request = c.Request.WithContext(accounts.WithActor(ctx, p.user.ID))
 	c.Next()
 }
 
@@ -306,6 +328,7 @@ func (s *Server) logout(c *gin.Context) error {
 	if err := s.svc.RevokeCredential(c.Request.Context(), p.user.ID, p.cred.ID, time.Now()); err != nil {
 		return err
 	}
+	s.principals.Purge()
 	http.SetCookie(c.Writer, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: s.cfg.SecureCookies || c.Request.TLS != nil, SameSite: http.SameSiteLaxMode})
 	c.Status(http.StatusNoContent)
@@ -345,6 +368,7 @@ func (s *Server) token(c *gin.Context) error {
 		if err := s.svc.RevokeCredential(ctx, u.ID, cred.ID, time.Now()); err != nil {
 			return err
 		}
+		s.principals.Purge()
 		user, b.Name = u, cred.Name
 	} else {
 		var err error
@@ -435,6 +459,7 @@ func (s *Server) revokeCredential(c *gin.Context) error {
 	if err := s.svc.RevokeCredential(c.Request.Context(), p.user.ID, id, time.Now()); err != nil {
 		return err
 	}
+	s.principals.Purge()
 	c.Status(http.StatusNoContent)
 	return nil
 }
@@ -470,6 +495,7 @@ func (s *Server) setPassword(c *gin.Context) error {
 	if err := s.svc.RevokeCredentials(ctx, id, time.Now()); err != nil {
 		return err
 	}
+	s.principals.Purge()
 	c.Status(http.StatusNoContent)
 	return nil
 }

@@ -121,3 +121,24 @@ func TestAPITokens(t *testing.T) {
 		wantStatus(t, do(t, s, "POST", "/api/v1/auth/tokens", bad), http.StatusBadRequest)
 	}
 }
+
+// TestRoleChangeTakesEffect checks that a role taken away counts from the
+// next request, although credentials are remembered between requests.
+func TestRoleChangeTakesEffect(t *testing.T) {
+	s, db := newServer(t)
+	m, token := credentialFor(t, db, accounts.RoleManager, "cadre@example.test", accounts.CredentialAPI)
+	rules := func() int {
+		return anon(t, s, "GET", "/api/v1/rules", "", "Authorization", "Bearer "+token).Code
+	}
+	if got := rules(); got != http.StatusOK {
+		t.Fatalf("a manager reads rules: %d", got)
+	}
+	wantStatus(t, do(t, s, "PATCH", fmt.Sprintf("/api/v1/users/%d", m.ID), `{"role":"rep"}`), http.StatusOK)
+	if got := rules(); got != http.StatusForbidden {
+		t.Errorf("demoted to rep, reads rules: %d, want 403", got)
+	}
+	wantStatus(t, do(t, s, "DELETE", fmt.Sprintf("/api/v1/users/%d", m.ID), ""), http.StatusNoContent)
+	if got := rules(); got != http.StatusUnauthorized {
+		t.Errorf("deleted, reads rules: %d, want 401", got)
+	}
+}

@@ -3,11 +3,13 @@
 package web
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/hashicorp/golang-lru/v2/expirable"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/tournee/tournee/accounts"
@@ -47,6 +49,8 @@ type Server struct {
 	// fields parameter may ask for.
 	accountFields []string
 	records       *recordCache
+	// principals remembers recently checked credentials (see principalTTL).
+	principals *expirable.LRU[string, principal]
 	// Failed sign-ins, by e-mail and by address.
 	loginByAccount, loginByAddress *limiter
 	// handler is engine behind the cross-origin protection.
@@ -79,7 +83,8 @@ func New(store accounts.Store, log *slog.Logger, cfg Config) *Server {
 	svc.Places.Changed = records.invalidate
 	s := &Server{svc: svc, log: log, cfg: cfg, engine: gin.New(), metrics: m, api: newAPIDoc(),
 		accountFields: jsonFields(), records: records,
-		loginByAccount: newLimiter(failuresPerAccount, failureWindow), loginByAddress: newLimiter(failuresPerAddress, failureWindow)}
+		loginByAccount: newLimiter(failuresPerAccount, failureWindow), loginByAddress: newLimiter(failuresPerAddress, failureWindow),
+		principals: expirable.NewLRU[string, principal](principalCache, nil, principalTTL)}
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.Use(s.recover, s.metrics.observe, s.limitBody, securityHeaders, s.authenticate, s.authorize)
 	s.engine.NoRoute(func(c *gin.Context) { s.writeError(c, errNoRoute) })
@@ -108,6 +113,20 @@ func securityHeaders(c *gin.Context) {
 // Places is the spatial read model the server queries; the caller loads it
 // and keeps it following the store (see accounts.Places).
 func (s *Server) Places() *accounts.Places { return s.svc.Places }
+
+// updateUser and deleteUser forget the remembered credentials, so that a
+// role taken away or a user removed counts from the next request.
+func (s *Server) updateUser(ctx context.Context, u accounts.User, version int64) (accounts.User, error) {
+	out, err := s.svc.UpdateUser(ctx, u, version)
+	s.principals.Purge()
+	return out, err
+}
+
+func (s *Server) deleteUser(ctx context.Context, id, version int64) error {
+	err := s.svc.DeleteUser(ctx, id, version)
+	s.principals.Purge()
+	return err
+}
 
 // Service is the domain service the server writes through, for the jobs
 // the caller runs beside it (the daily rules).
@@ -190,8 +209,8 @@ func (s *Server) routes() {
 
 	mount(s, v1, resource[accounts.User, accounts.UserFilter]{
 		path: "users", entity: accounts.EntityUser,
-		create: s.svc.CreateUser, get: s.svc.GetUser, update: s.svc.UpdateUser,
-		delete: s.svc.DeleteUser, list: s.svc.ListUsers, filter: userFilter,
+		create: s.svc.CreateUser, get: s.svc.GetUser, update: s.updateUser,
+		delete: s.deleteUser, list: s.svc.ListUsers, filter: userFilter,
 	})
 	mount(s, v1, resource[accounts.Account, accounts.AccountFilter]{
 		path: "accounts", entity: accounts.EntityAccount,
