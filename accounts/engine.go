@@ -370,8 +370,8 @@ type RuleMatch struct {
 
 // DryRun answers "which accounts would r match right now, and what would
 // it do": the first limit matches in id order and the number of all, with
-// nothing written.
-func (s *Service) DryRun(ctx context.Context, r Rule, limit int) ([]RuleMatch, int, error) {
+// nothing written, among the accounts vis lets its caller see (nil: all).
+func (s *Service) DryRun(ctx context.Context, r Rule, limit int, vis *Visibility) ([]RuleMatch, int, error) {
 	if err := s.checkRule(ctx, &r); err != nil {
 		return nil, 0, err
 	}
@@ -382,7 +382,7 @@ func (s *Service) DryRun(ctx context.Context, r Rule, limit int) ([]RuleMatch, i
 	now := s.Rules.now()
 	out := []RuleMatch{}
 	total := 0
-	f := AccountFilter{Page: Page{Limit: evalBatch}}
+	f := AccountFilter{Page: Page{Limit: evalBatch}, Visible: vis}
 	for {
 		as, err := s.ListAccounts(ctx, f)
 		if err != nil {

@@ -13,7 +13,7 @@ type Page struct {
 	Limit int
 }
 
-// Zero ids and empty strings in a filter mean "any".
+// Zero ids, empty strings and nil pointers in a filter mean "any".
 type (
 	UserFilter struct {
 		Page
@@ -28,6 +28,12 @@ type (
 		Segment      string
 		NamePrefix   string // case-insensitive prefix of the name
 		UpdatedSince time.Time
+		// Visible keeps the accounts that it lets its holder see (see
+		// Visibility.Sees), on top of the other fields: the row-level
+		// restriction of a rep's or a manager's lists. Nil restricts
+		// nothing; a Visibility with no Users and no Prospects matches no
+		// account.
+		Visible *Visibility
 	}
 	ContactFilter struct {
 		Page

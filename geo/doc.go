@@ -8,7 +8,10 @@
 //
 // Index (index.go) is the in-memory account index over tidwall/rtree:
 // nearest-k, radius, box, area and route-corridor queries, each combinable
-// with a Filter, in a deterministic order (ties broken by id). Corridor
+// with a Filter, in a deterministic order (ties broken by id). A Filter's
+// Visible keeps what one user or team may see (assigned in any layer, or
+// of an open kind with nobody in the owner layer), so that row-level
+// visibility holds in spatial queries as in the store's lists. Corridor
 // distances are measured in local flat projections of route pieces of at
 // most 5 km: within about 0.03 % + 1 m at 5 km width. Routes are Polylines,
 // parsed from GeoJSON LineStrings by ParseLineString. GenerateFrance makes

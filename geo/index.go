@@ -102,6 +102,31 @@ type Filter struct {
 	TagsAny           []string // at least one of these tags
 	// NotVisitedSince matches accounts never visited or last visited before that day.
 	NotVisitedSince Day
+	// Visible, when not nil, keeps only the accounts its user (or team) may
+	// see; see Visibility. A non-nil Visible with no known user and no open
+	// kind matches nothing; nil does not restrict.
+	Visible *Visibility
+}
+
+// Visibility is the part of the index a user may see: the accounts assigned
+// to any of Users in any layer, and the accounts of OpenKinds that nobody
+// holds in OpenLayer (say the prospects without an owner, which any rep may
+// take). It is a restriction, so it fails closed: with no Users and no
+// OpenKinds it matches nothing, never everything, and a user id the index has
+// never seen is simply not assigned to any account.
+//
+// A query resolves it against the index once, so a reassignment shows in the
+// next query, and costs no allocation for up to 16 known users (one for a
+// larger team). The check per account reads its assignee in each layer the
+// index holds (at most MaxLayers) and tests each against a 64-bit mask of the
+// users before looking it up among them.
+type Visibility struct {
+	Users     []int64 // assigned to any of these, in any layer
+	OpenKinds []Kind  // or of one of these kinds...
+	// ... with nobody in OpenLayer. It must be set when OpenKinds is; a
+	// layer the index has never seen holds nobody, so every account of
+	// OpenKinds is then open.
+	OpenLayer string
 }
 
 // Hit is one account found by a query. DistanceM is the great-circle distance
@@ -463,11 +488,29 @@ type filter struct {
 	segments         []uint16
 	tagsAll, tagsAny []uint16
 	notVisitedSince  Day
+
+	// Visibility: the users as interned indices, in visSmall[:visN] or,
+	// past visInline of them, in visUsers (sorted); visMask has bit u%64 of
+	// each. openLayer is an index in entry.users, or -1 for a layer the
+	// index has never seen; layers is the number of layers the index holds,
+	// the slots of entry.users worth reading.
+	visible   bool
+	visMask   uint64
+	visN      int
+	visSmall  [visInline]uint16
+	visUsers  []uint16
+	openKinds uint64
+	openLayer int
+	layers    int
 }
 
+// visInline is the number of visible users a compiled filter holds without
+// allocating: a rep, or a manager's team.
+const visInline = 16
+
 // compile resolves f; it needs the read lock. Names the index has never seen
-// cannot match: an unknown segment, tag of TagsAll or assignee is simply not
-// held by any account.
+// cannot match: an unknown segment, tag of TagsAll, assignee or visible user
+// is simply not held by any account.
 func (ix *Index) compile(f *Filter) (filter, error) {
 	c := filter{layer: -1, minScore: f.MinScore, minPotential: f.MinPotentialCents, notVisitedSince: f.NotVisitedSince}
 	if math.IsNaN(float64(f.MinScore)) {
@@ -530,9 +573,76 @@ func (ix *Index) compile(f *Filter) (filter, error) {
 			c.none = true
 		}
 	}
+	if v := f.Visible; v != nil {
+		if err := ix.compileVisibility(&c, v); err != nil {
+			return c, err
+		}
+	}
 	c.all = !c.none && c.kinds == 0 && c.layer < 0 && c.minScore <= 0 && c.minPotential <= 0 &&
-		len(c.segments) == 0 && len(c.tagsAll) == 0 && len(c.tagsAny) == 0 && c.notVisitedSince == 0
+		len(c.segments) == 0 && len(c.tagsAll) == 0 && len(c.tagsAny) == 0 && c.notVisitedSince == 0 &&
+		!c.visible
 	return c, nil
+}
+
+// compileVisibility resolves v into c; it needs the read lock.
+func (ix *Index) compileVisibility(c *filter, v *Visibility) error {
+	c.visible = true
+	c.openLayer = -1
+	for _, k := range v.OpenKinds {
+		if k > MaxKind {
+			return fmt.Errorf("%w: open kind must be at most %d", ErrInvalid, MaxKind)
+		}
+		c.openKinds |= 1 << k
+	}
+	if len(v.OpenKinds) > 0 && v.OpenLayer == "" {
+		return fmt.Errorf("%w: open kinds need the layer in which nobody holds them", ErrInvalid)
+	}
+	if layer, ok := ix.layers.lookup(v.OpenLayer); ok && layer != 0 {
+		c.openLayer = int(layer) - 1
+	}
+	c.layers = max(len(ix.layers.list)-1, 0)
+	for _, id := range v.Users {
+		u, ok := ix.userIDs[id] // never holds 0, "nobody"
+		if !ok {
+			continue
+		}
+		c.visMask |= 1 << (u & 63)
+		switch {
+		case c.visUsers != nil:
+			c.visUsers = append(c.visUsers, u)
+		case c.visN < len(c.visSmall):
+			c.visSmall[c.visN] = u
+			c.visN++
+		default:
+			c.visUsers = append(make([]uint16, 0, len(v.Users)), c.visSmall[:]...)
+			c.visUsers = append(c.visUsers, u)
+		}
+	}
+	if c.visUsers != nil {
+		slices.Sort(c.visUsers)
+		c.visUsers = slices.Compact(c.visUsers)
+	}
+	if c.visMask == 0 && c.openKinds == 0 {
+		c.none = true
+	}
+	return nil
+}
+
+// follows reports whether one of the users of f is assigned e.
+func (f *filter) follows(e *entry) bool {
+	for _, u := range e.users[:f.layers] {
+		if u == 0 {
+			continue
+		}
+		if f.visUsers != nil {
+			if _, ok := slices.BinarySearch(f.visUsers, u); ok {
+				return true
+			}
+		} else if slices.Contains(f.visSmall[:f.visN], u) {
+			return true
+		}
+	}
+	return false
 }
 
 func (ix *Index) match(f *filter, e *entry) bool {
@@ -551,6 +661,18 @@ func (ix *Index) match(f *filter, e *entry) bool {
 				return false
 			}
 		} else if !slices.Contains(f.users, u) {
+			return false
+		}
+	}
+	if f.visible && !(f.openKinds>>e.kind&1 != 0 && (f.openLayer < 0 || e.users[f.openLayer] == 0)) {
+		// Not open. Most accounts hold none of the users: tell them by the
+		// mask alone, without a branch per layer (assignees vary too much
+		// for branches to be predicted); (u + 0xffff) >> 16 is 0 for nobody.
+		var maybe uint64
+		for _, u := range e.users[:f.layers] {
+			maybe |= f.visMask >> (u & 63) & ((uint64(u) + 0xffff) >> 16)
+		}
+		if maybe&1 == 0 || !f.follows(e) {
 			return false
 		}
 	}

@@ -117,6 +117,71 @@ func BenchmarkNearest10Filtered(b *testing.B) {
 	})
 }
 
+// repFilters returns, for each point, a filter of the sales rep of the
+// nearest assigned account: a rep querying around their own territory.
+func repFilters(b *testing.B, ix *Index, points []Point, filter func(rep int64) Filter) []Filter {
+	b.Helper()
+	fs := make([]Filter, len(points))
+	for i, p := range points {
+		hits, err := ix.Nearest(p, 50, Filter{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, h := range hits {
+			e, _ := ix.Get(h.ID)
+			if j := slices.IndexFunc(e.Assignees, func(a Assignment) bool { return a.Layer == "sales" }); j >= 0 {
+				fs[i] = filter(e.Assignees[j].UserID)
+				break
+			}
+		}
+	}
+	return fs
+}
+
+// benchNearestPerPoint runs Nearest with 10 accounts and the filter of each point.
+func benchNearestPerPoint(b *testing.B, filter func(rep int64) Filter) {
+	ix, _ := benchIndex(b)
+	points := accountPoints(4096)
+	fs := repFilters(b, ix, points, filter)
+	i := 0
+	timed(b, points, func(p Point) int {
+		hits, err := ix.Nearest(p, 10, fs[i%len(fs)])
+		i++
+		if err != nil {
+			b.Fatal(err)
+		}
+		return len(hits)
+	})
+}
+
+// BenchmarkNearest10Assignee asks for one rep's accounts in one layer.
+func BenchmarkNearest10Assignee(b *testing.B) {
+	benchNearestPerPoint(b, func(rep int64) Filter { return Filter{Layer: "sales", AssigneeIDs: []int64{rep}} })
+}
+
+// BenchmarkNearest10VisibleRep asks for what a rep follows in any layer:
+// the same accounts as BenchmarkNearest10Assignee in the generated data.
+func BenchmarkNearest10VisibleRep(b *testing.B) {
+	benchNearestPerPoint(b, func(rep int64) Filter { return Filter{Visible: &Visibility{Users: []int64{rep}}} })
+}
+
+// BenchmarkNearest10Visible asks for what a rep may see: theirs and the
+// prospects nobody owns.
+func BenchmarkNearest10Visible(b *testing.B) {
+	benchNearestPerPoint(b, func(rep int64) Filter {
+		return Filter{Visible: &Visibility{Users: []int64{rep}, OpenKinds: []Kind{0}, OpenLayer: "sales"}}
+	})
+}
+
+// BenchmarkNearest10VisibleTeam asks for what a manager of four reps (the
+// generator's reps of one region) may see.
+func BenchmarkNearest10VisibleTeam(b *testing.B) {
+	benchNearestPerPoint(b, func(rep int64) Filter {
+		first := 1000 + (rep-1000)/4*4
+		return Filter{Visible: &Visibility{Users: []int64{first, first + 1, first + 2, first + 3}, OpenKinds: []Kind{0}, OpenLayer: "sales"}}
+	})
+}
+
 // cityPoints returns n points 2–20 km from the generator's city centres, each
 // city equally likely: towns of every size, Paris's suburbs among them.
 func cityPoints(n int) []Point {
@@ -133,6 +198,23 @@ func BenchmarkWithin10km(b *testing.B) {
 	ix, _ := benchIndex(b)
 	timed(b, cityPoints(1024), func(p Point) int {
 		hits, err := ix.WithinRadius(p, 10_000, Filter{}, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return len(hits)
+	})
+}
+
+func BenchmarkWithin10kmVisible(b *testing.B) {
+	ix, _ := benchIndex(b)
+	points := cityPoints(1024)
+	fs := repFilters(b, ix, points, func(rep int64) Filter {
+		return Filter{Visible: &Visibility{Users: []int64{rep}, OpenKinds: []Kind{0}, OpenLayer: "sales"}}
+	})
+	i := 0
+	timed(b, points, func(p Point) int {
+		hits, err := ix.WithinRadius(p, 10_000, fs[i%len(fs)], 0)
+		i++
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -44,6 +44,9 @@ func (m model) match(e Entry, f Filter) bool {
 	if len(f.TagsAny) > 0 && !slices.ContainsFunc(f.TagsAny, func(t string) bool { return t != "" && slices.Contains(e.Tags, t) }) {
 		return false
 	}
+	if f.Visible != nil && !f.Visible.sees(e) {
+		return false
+	}
 	return f.NotVisitedSince == 0 || e.LastVisit == 0 || e.LastVisit < f.NotVisitedSince
 }
 
@@ -247,6 +250,9 @@ func randomFilter(rng *rand.Rand, es []Entry) Filter {
 	}
 	if rng.IntN(4) == 0 {
 		f.NotVisitedSince = pick().LastVisit
+	}
+	if rng.IntN(4) == 0 {
+		f.Visible = randomVisibility(rng, es)
 	}
 	return f
 }

@@ -66,6 +66,9 @@ func (s *Server) nearby(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	if gf.Visible, err = s.visibleGeo(c); err != nil {
+		return err
+	}
 	ix := s.svc.Places.Index()
 	var hits []geo.Hit
 	if within {
@@ -117,6 +120,9 @@ func (s *Server) search(c *gin.Context) error {
 	}
 	gf, err := s.svc.Places.GeoFilter(r.Filter)
 	if err != nil {
+		return err
+	}
+	if gf.Visible, err = s.visibleGeo(c); err != nil {
 		return err
 	}
 	ix := s.svc.Places.Index()

@@ -215,7 +215,11 @@ func (s *Server) planDayHandler(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
-	q, err := s.dayQuery(ctx, &r)
+	vis, err := s.planScope(c, &r)
+	if err != nil {
+		return err
+	}
+	q, err := s.dayQuery(ctx, &r, vis)
 	if err != nil {
 		return err
 	}
@@ -229,7 +233,32 @@ func (s *Server) planDayHandler(c *gin.Context) error {
 
 // dayQuery validates r and applies the defaults: the rep's home and
 // working hours, the rep's own accounts and unassigned prospects.
-func (s *Server) dayQuery(ctx context.Context, r *dayRequest) (*dayQuery, error) {
+// planScope checks that the signed-in user may plan for the rep and with
+// the appointments' accounts, and returns what the candidates may be.
+func (s *Server) planScope(c *gin.Context, r *dayRequest) (*geo.Visibility, error) {
+	if r.RepID > 0 {
+		if err := s.seeUser(c, r.RepID); err != nil {
+			return nil, err
+		}
+	}
+	for i, a := range r.Appointments {
+		if a.AccountID == nil {
+			continue
+		}
+		if err := s.seeAccountID(c, *a.AccountID, false); err != nil {
+			if errors.Is(err, accounts.ErrNotFound) {
+				field := fmt.Sprintf("appointments[%d].account_id", i)
+				return nil, &accounts.FieldError{Field: field, Message: fmt.Sprintf("%s %d does not exist", field, *a.AccountID)}
+			}
+			return nil, err
+		}
+	}
+	return s.visibleGeo(c)
+}
+
+// dayQuery validates r and applies the defaults; vis bounds the candidates
+// to what the signed-in user may see.
+func (s *Server) dayQuery(ctx context.Context, r *dayRequest, vis *geo.Visibility) (*dayQuery, error) {
 	q, err := s.contextQuery(ctx, &r.dayContext)
 	if err != nil {
 		return nil, err
@@ -279,6 +308,9 @@ func (s *Server) dayQuery(ctx context.Context, r *dayRequest) (*dayQuery, error)
 			{Layer: accounts.OwnerLayer, AssigneeIDs: []int64{q.rep.ID}},
 			{Layer: accounts.OwnerLayer, Unassigned: true, Kinds: []geo.Kind{accounts.KindCode(accounts.KindProspect)}},
 		}
+	}
+	for i := range q.filters {
+		q.filters[i].Visible = vis
 	}
 	return q, nil
 }

@@ -123,7 +123,11 @@ func (s *Server) listRevenue(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
-	if _, err := s.svc.GetAccount(ctx, id); err != nil {
+	a, err := s.svc.GetAccount(ctx, id)
+	if err != nil {
+		return err
+	}
+	if err := s.seeAccount(c, a, false); err != nil {
 		return err
 	}
 	rs, err := s.svc.ListRevenue(ctx, id)

@@ -33,6 +33,23 @@ type resource[T any, F any] struct {
 	// geoJSON, when set, answers a list request whose Accept header asks
 	// for application/geo+json, instead of the page of records.
 	geoJSON handler
+	// guard, when set, refuses a record the signed-in user may not see
+	// (write false) or change (write true); it runs on the stored record
+	// before a read, update or delete, and on the new one before a create
+	// or an update is written. It answers ErrNotFound for what the user may
+	// not see, so that ids of others' records reveal nothing.
+	guard func(c *gin.Context, v *T, write bool) error
+	// restrict, when set, narrows a list's filter to what the signed-in
+	// user may see.
+	restrict func(c *gin.Context, f *F) error
+}
+
+// check runs the guard of r, if any.
+func (r resource[T, F]) check(c *gin.Context, v *T, write bool) error {
+	if r.guard == nil {
+		return nil
+	}
+	return r.guard(c, v, write)
 }
 
 // list is the JSON shape of every list response.
@@ -55,6 +72,9 @@ func mount[T any, F any, P record[T]](s *Server, g *gin.RouterGroup, r resource[
 			return err
 		}
 		*P(&v).Metadata() = accounts.Meta{}
+		if err := r.check(c, &v, true); err != nil {
+			return err
+		}
 		out, err := r.create(c.Request.Context(), v)
 		if err != nil {
 			return err
@@ -72,6 +92,9 @@ func mount[T any, F any, P record[T]](s *Server, g *gin.RouterGroup, r resource[
 		}
 		out, err := r.get(c.Request.Context(), id)
 		if err != nil {
+			return err
+		}
+		if err := r.check(c, &out, false); err != nil {
 			return err
 		}
 		tag := etag(P(&out).Metadata().Version)
@@ -97,6 +120,9 @@ func mount[T any, F any, P record[T]](s *Server, g *gin.RouterGroup, r resource[
 		if err != nil {
 			return err
 		}
+		if err := r.check(c, &cur, true); err != nil {
+			return err
+		}
 		meta := *P(&cur).Metadata()
 		if version == 0 {
 			// Without If-Match the update still must not overwrite a write
@@ -112,6 +138,11 @@ func mount[T any, F any, P record[T]](s *Server, g *gin.RouterGroup, r resource[
 			return err
 		}
 		*P(&cur).Metadata() = meta
+		// The record as it would be written must stay the user's too
+		// (a rep may not hand an account to another rep).
+		if err := r.check(c, &cur, true); err != nil {
+			return err
+		}
 		out, err := r.update(ctx, cur, version)
 		if err != nil {
 			return err
@@ -129,6 +160,15 @@ func mount[T any, F any, P record[T]](s *Server, g *gin.RouterGroup, r resource[
 		if err != nil {
 			return err
 		}
+		if r.guard != nil {
+			cur, err := r.get(c.Request.Context(), id)
+			if err != nil {
+				return err
+			}
+			if err := r.check(c, &cur, true); err != nil {
+				return err
+			}
+		}
 		if err := r.delete(c.Request.Context(), id, version); err != nil {
 			return err
 		}
@@ -145,6 +185,11 @@ func mount[T any, F any, P record[T]](s *Server, g *gin.RouterGroup, r resource[
 		f := r.filter(q, accounts.Page{After: page.After, Limit: page.Limit + 1})
 		if err := q.err(); err != nil {
 			return err
+		}
+		if r.restrict != nil {
+			if err := r.restrict(c, &f); err != nil {
+				return err
+			}
 		}
 		items, err := r.list(c.Request.Context(), f)
 		if err != nil {

@@ -35,13 +35,18 @@ type dryRunOut struct {
 }
 
 // dryRun answers POST /api/v1/rules/dry-run: the accounts a rule (the body,
-// not stored) would match now and what it would do to each, writing nothing.
+// not stored) would match now and what it would do to each, writing
+// nothing; a manager sees the matches among the team's accounts.
 func (s *Server) dryRun(c *gin.Context) error {
 	var r accounts.Rule
 	if err := decodeJSON(c, &r); err != nil {
 		return err
 	}
-	matches, total, err := s.svc.DryRun(c.Request.Context(), r, maxDryRun)
+	vis, err := s.scope(c, false)
+	if err != nil {
+		return err
+	}
+	matches, total, err := s.svc.DryRun(c.Request.Context(), r, maxDryRun, vis)
 	if err != nil {
 		return err
 	}

@@ -66,6 +66,11 @@ func (s *Server) searchReports(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	vis, err := s.scope(c, false)
+	if err != nil {
+		return err
+	}
+	gf.Visible = geoScope(vis)
 	ix := s.svc.Places.Index()
 	limit := rq.Limit
 	if within {
@@ -79,7 +84,7 @@ func (s *Server) searchReports(c *gin.Context) error {
 		for i, h := range near {
 			rq.AccountIDs[i] = h.ID
 		}
-	} else if len(f.Kinds) > 0 || f.OwnerID != 0 {
+	} else if len(f.Kinds) > 0 || f.OwnerID != 0 || vis != nil {
 		rq.Limit = accounts.MaxReportHits // filtered below, then cut to limit
 	}
 	hits, err := s.svc.SearchReports(c.Request.Context(), rq)
@@ -92,7 +97,7 @@ func (s *Server) searchReports(c *gin.Context) error {
 	kept := hits[:0]
 	for _, h := range hits {
 		e, ok := ix.Get(h.AccountID)
-		if !ok || !within && !matchesPlace(e, gf) {
+		if !ok || !within && (!matchesPlace(e, gf) || !entryVisible(e, vis)) {
 			continue
 		}
 		entries[h.AccountID] = e

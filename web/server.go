@@ -31,6 +31,9 @@ type Config struct {
 	// SecureCookies marks the session cookie Secure even on plain HTTP
 	// (behind a proxy that ends TLS); it always is on TLS.
 	SecureCookies bool
+	// OpenVisibility lets every user read every account; by default a rep
+	// sees the accounts they follow and the prospects nobody owns.
+	OpenVisibility bool
 	// Rules configures the rules engine (e-mail alerts, the delivery
 	// worker's wake-up); nil evaluates in the planning time zone and
 	// queues no e-mail.
@@ -216,26 +219,43 @@ func (s *Server) routes() {
 		path: "accounts", entity: accounts.EntityAccount,
 		create: s.svc.CreateAccount, get: s.svc.GetAccount, update: s.svc.UpdateAccount,
 		delete: s.svc.DeleteAccount, list: s.svc.ListAccounts, filter: accountFilter,
+		guard: s.guardAccount, restrict: s.restrictAccounts,
 	})
 	mount(s, v1, resource[accounts.Contact, accounts.ContactFilter]{
 		path: "contacts", entity: accounts.EntityContact,
 		create: s.svc.CreateContact, get: s.svc.GetContact, update: s.svc.UpdateContact,
 		delete: s.svc.DeleteContact, list: s.svc.ListContacts, filter: contactFilter,
+		guard:    onAccount(s, func(v *accounts.Contact) int64 { return v.AccountID }),
+		restrict: func(c *gin.Context, f *accounts.ContactFilter) error { return s.requireAccount(c, f.AccountID) },
 	})
 	mount(s, v1, resource[accounts.Opportunity, accounts.OpportunityFilter]{
 		path: "opportunities", entity: accounts.EntityOpportunity,
 		create: s.svc.CreateOpportunity, get: s.svc.GetOpportunity, update: s.svc.UpdateOpportunity,
 		delete: s.svc.DeleteOpportunity, list: s.svc.ListOpportunities, filter: opportunityFilter,
+		guard:    onAccount(s, func(v *accounts.Opportunity) int64 { return v.AccountID }),
+		restrict: func(c *gin.Context, f *accounts.OpportunityFilter) error { return s.requireAccount(c, f.AccountID) },
 	})
 	mount(s, v1, resource[accounts.Activity, accounts.ActivityFilter]{
 		path: "activities", entity: accounts.EntityActivity,
 		create: s.svc.CreateActivity, get: s.svc.GetActivity, update: s.svc.UpdateActivity,
 		delete: s.svc.DeleteActivity, list: s.svc.ListActivities, filter: activityFilter,
+		guard: func(c *gin.Context, a *accounts.Activity, write bool) error {
+			return s.guardOwned(c, []*int64{a.OwnerID}, a.AccountID, write)
+		},
+		restrict: func(c *gin.Context, f *accounts.ActivityFilter) error {
+			return s.restrictOwned(c, &f.OwnerID, f.AccountID)
+		},
 	})
 	mount(s, v1, resource[accounts.Task, accounts.TaskFilter]{
 		path: "tasks", entity: accounts.EntityTask,
 		create: s.svc.CreateTask, get: s.svc.GetTask, update: s.svc.UpdateTask,
 		delete: s.svc.DeleteTask, list: s.svc.ListTasks, filter: taskFilter,
+		guard: func(c *gin.Context, t *accounts.Task, write bool) error {
+			return s.guardOwned(c, []*int64{&t.AssigneeID, t.CreatedBy}, t.AccountID, write)
+		},
+		restrict: func(c *gin.Context, f *accounts.TaskFilter) error {
+			return s.restrictOwned(c, &f.AssigneeID, f.AccountID)
+		},
 	})
 	mount(s, v1, resource[accounts.Rule, accounts.RuleFilter]{
 		path: "rules", entity: accounts.EntityRule,

@@ -161,6 +161,15 @@ func (s *Server) pinAccount(c *gin.Context) error {
 	if err := decodeJSON(c, &b); err != nil {
 		return err
 	}
+	if _, err := accounts.CheckLayer("layer", b.Layer); err != nil {
+		return err
+	}
+	if err := s.seeAccountID(c, id, true); err != nil {
+		return err
+	}
+	if err := s.seeUser(c, b.UserID); err != nil {
+		return err
+	}
 	a, err := s.svc.PinAccount(c.Request.Context(), id, b.Layer, b.UserID)
 	if err != nil {
 		return err
@@ -174,6 +183,9 @@ func (s *Server) pinAccount(c *gin.Context) error {
 func (s *Server) unpinAccount(c *gin.Context) error {
 	id, err := pathID(c)
 	if err != nil {
+		return err
+	}
+	if err := s.seeAccountID(c, id, true); err != nil {
 		return err
 	}
 	a, err := s.svc.UnpinAccount(c.Request.Context(), id, c.Query("layer"))

@@ -52,7 +52,11 @@ func (s *Server) planTripHandler(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
-	q, err := s.dayQuery(ctx, &r.dayRequest)
+	vis, err := s.planScope(c, &r.dayRequest)
+	if err != nil {
+		return err
+	}
+	q, err := s.dayQuery(ctx, &r.dayRequest, vis)
 	if err != nil {
 		return err
 	}
@@ -82,7 +86,7 @@ func (s *Server) planTripHandler(c *gin.Context) error {
 	out := tripOut{}
 	var opts []planner.Option
 	for k := 1; k <= days; k++ {
-		opt, o, err := s.tripOption(ctx, r.dayRequest, q, k, farAt, tariff)
+		opt, o, err := s.tripOption(ctx, r.dayRequest, q, k, farAt, tariff, vis)
 		if err != nil {
 			return err
 		}
@@ -125,7 +129,7 @@ func (s *Server) tariff(r *tripRequest, rep accounts.User) (planner.Tariff, erro
 // tripOption plans the trip over k days: the appointments on the first,
 // each later day starting where the previous one ended, no account
 // suggested twice.
-func (s *Server) tripOption(ctx context.Context, r dayRequest, first *dayQuery, k int, far geo.Point, t planner.Tariff) (planner.Option, tripOptionOut, error) {
+func (s *Server) tripOption(ctx context.Context, r dayRequest, first *dayQuery, k int, far geo.Point, t planner.Tariff, vis *geo.Visibility) (planner.Option, tripOptionOut, error) {
 	home := first.end
 	stays := make([]geo.Point, k-1)
 	for d := range stays {
@@ -143,7 +147,7 @@ func (s *Server) tripOption(ctx context.Context, r dayRequest, first *dayQuery, 
 		if d < k-1 {
 			dr.End = &stays[d]
 		}
-		q, err := s.dayQuery(ctx, &dr)
+		q, err := s.dayQuery(ctx, &dr, vis)
 		if err != nil {
 			return opt, out, err
 		}
@@ -201,6 +205,11 @@ func (s *Server) bookHandler(c *gin.Context) error {
 		return err
 	}
 	ctx := c.Request.Context()
+	if r.RepID > 0 {
+		if err := s.seeUser(c, r.RepID); err != nil {
+			return err
+		}
+	}
 	q, err := s.contextQuery(ctx, &r.dayContext)
 	if err != nil {
 		return err
@@ -211,6 +220,11 @@ func (s *Server) bookHandler(c *gin.Context) error {
 	acts := make([]accounts.Activity, len(r.Visits))
 	for i, v := range r.Visits {
 		field := fmt.Sprintf("visits[%d].", i)
+		if err := s.seeAccountID(c, v.AccountID, false); err != nil && !errors.Is(err, accounts.ErrNotFound) {
+			return err
+		} else if err != nil {
+			return &accounts.FieldError{Field: field + "account_id", Message: fmt.Sprintf("%saccount_id %d does not exist", field, v.AccountID)}
+		}
 		f, err := s.appointment(ctx, q, field, appointment{AccountID: &v.AccountID, Start: v.Start, DurationS: v.DurationS})
 		if err != nil {
 			return err
@@ -340,6 +354,9 @@ func (s *Server) travelLedger(c *gin.Context) error {
 	m, err := month.Time()
 	if err != nil {
 		return &accounts.FieldError{Field: "month", Message: "month must be a month YYYY-MM"}
+	}
+	if err := s.seeUser(c, id); err != nil {
+		return err
 	}
 	user, err := s.svc.GetUser(ctx, id)
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -294,8 +296,41 @@ func (db *DB) ListAccounts(ctx context.Context, f accounts.AccountFilter) ([]acc
 		w.add("lower(name) LIKE lower(?)", likePrefix(f.NamePrefix))
 	}
 	w.addSince(f.UpdatedSince)
+	if f.Visible != nil {
+		addVisible(w, f.Visible)
+	}
 	q, args := w.query(`SELECT `+accountColumns+` FROM accounts`, f.Page)
 	return list(ctx, db, scanAccount, q, args...)
+}
+
+// The parts of addVisible's condition; $u is the users, one int8 array.
+// The planner turns the EXISTS into one hash per query of the account ids
+// that the users are assigned, read through account_assignments_user_id,
+// and keeps its ordered scan of accounts_pkey for the page.
+const (
+	visibleOwner    = `owner_id = ANY($u::int8[])`
+	visibleAssignee = `EXISTS (SELECT 1 FROM account_assignments aa
+		WHERE aa.account_id = accounts.id AND aa.user_id = ANY($u::int8[]))`
+	visibleProspect = `(owner_id IS NULL AND kind = 'prospect')`
+)
+
+// addVisible adds the condition of accounts.Visibility v: no users and no
+// prospects match nothing. The users are bound once and named twice, which
+// where.add, one "?" for one argument, cannot say.
+func addVisible(w *where, v *accounts.Visibility) {
+	var ors []string
+	if len(v.Users) > 0 {
+		w.args = append(w.args, v.Users)
+		u := "$" + strconv.Itoa(len(w.args))
+		ors = append(ors, strings.ReplaceAll(visibleOwner, "$u", u), strings.ReplaceAll(visibleAssignee, "$u", u))
+	}
+	if v.Prospects {
+		ors = append(ors, visibleProspect)
+	}
+	if len(ors) == 0 {
+		ors = append(ors, "false")
+	}
+	w.conds = append(w.conds, "("+strings.Join(ors, " OR ")+")")
 }
 
 // PutRevenue upserts every (account, month) in one statement. When rs

@@ -203,8 +203,48 @@ func (db *DB) ListAccounts(ctx context.Context, f accounts.AccountFilter) ([]acc
 	if !f.UpdatedSince.IsZero() {
 		w.add(`updated_at >= ?`, formatTime(f.UpdatedSince))
 	}
+	if f.Visible != nil {
+		cond, args, err := visibleCond(f.Visible)
+		if err != nil {
+			return nil, err
+		}
+		w.add(cond, args...)
+	}
 	q, args := w.query(selectAccount, f.Page)
 	return list(ctx, db.db, scanAccount, q, args...)
+}
+
+// The parts of visibleCond. The users travel as one JSON array, so that the
+// statement is the same whatever their number. The EXISTS is a search of
+// account_assignments_user_id, which holds account_id too (the table is
+// WITHOUT ROWID), for each account of the page's rowid range.
+const (
+	visibleOwner    = `owner_id IN (SELECT value FROM json_each(?))`
+	visibleAssignee = `EXISTS (SELECT 1 FROM account_assignments aa
+		WHERE aa.account_id = accounts.id AND aa.user_id IN (SELECT value FROM json_each(?)))`
+	visibleProspect = `(owner_id IS NULL AND kind = 'prospect')`
+)
+
+// visibleCond returns the condition of accounts.Visibility v and its
+// arguments: no users and no prospects match nothing.
+func visibleCond(v *accounts.Visibility) (string, []any, error) {
+	var ors []string
+	var args []any
+	if len(v.Users) > 0 {
+		b, err := json.Marshal(v.Users)
+		if err != nil {
+			return "", nil, err
+		}
+		ors = append(ors, visibleOwner, visibleAssignee)
+		args = append(args, string(b), string(b))
+	}
+	if v.Prospects {
+		ors = append(ors, visibleProspect)
+	}
+	if len(ors) == 0 {
+		return `FALSE`, nil, nil
+	}
+	return `(` + strings.Join(ors, ` OR `) + `)`, args, nil
 }
 
 // prefixEnd returns the least string greater than every string that starts

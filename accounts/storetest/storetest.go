@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) accounts.Store) {
 	t.Run("Stages", func(t *testing.T) { testStages(t, open) })
 	t.Run("Integrity", func(t *testing.T) { testIntegrity(t, open) })
 	t.Run("Lists", func(t *testing.T) { testLists(t, open) })
+	t.Run("Visibility", func(t *testing.T) { testVisibility(t, open) })
 	t.Run("Bulk", func(t *testing.T) { testBulk(t, open) })
 	t.Run("LastVisit", func(t *testing.T) { testLastVisit(t, open) })
 	t.Run("Booking", func(t *testing.T) { testBooking(t, open) })

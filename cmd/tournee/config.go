@@ -34,6 +34,10 @@ type config struct {
 	// none or tls), TOURNEE_SMTP_USER, TOURNEE_SMTP_PASSWORD, TOURNEE_SMTP_FROM.
 	SMTPHost, SMTPPort, SMTPSecurity, SMTPUser, SMTPPassword, SMTPFrom string
 
+	// OpenVisibility, TOURNEE_OPEN_VISIBILITY=true, lets every user read
+	// every account; by default a rep sees the accounts they follow.
+	OpenVisibility bool
+
 	// Map page: TOURNEE_TILES_URL, an XYZ template (none draws a plain
 	// background), and TOURNEE_TILES_ATTRIBUTION, the credit it requires.
 	Map web.Map
@@ -51,6 +55,7 @@ func configFromEnv(getenv func(string) string) config {
 	c.TimeZone, c.Travel, c.TravelURL = or(getenv("TOURNEE_TIME_ZONE"), "Europe/Paris"), or(getenv("TOURNEE_TRAVEL"), "straight"), getenv("TOURNEE_TRAVEL_URL")
 	c.Detour = getenv("TOURNEE_DETOUR")
 	c.HotelCents, c.PerDiemCents, c.ValuePerPointCents = getenv("TOURNEE_HOTEL_CENTS"), getenv("TOURNEE_PER_DIEM_CENTS"), getenv("TOURNEE_VALUE_PER_POINT_CENTS")
+	c.OpenVisibility = getenv("TOURNEE_OPEN_VISIBILITY") == "true"
 	c.SMTPHost, c.SMTPPort, c.SMTPSecurity = getenv("TOURNEE_SMTP_HOST"), getenv("TOURNEE_SMTP_PORT"), getenv("TOURNEE_SMTP_SECURITY")
 	c.SMTPUser, c.SMTPPassword, c.SMTPFrom = getenv("TOURNEE_SMTP_USER"), getenv("TOURNEE_SMTP_PASSWORD"), getenv("TOURNEE_SMTP_FROM")
 	c.Map = web.Map{TilesURL: getenv("TOURNEE_TILES_URL"), TilesAttribution: getenv("TOURNEE_TILES_ATTRIBUTION")}
