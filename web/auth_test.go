@@ -1,13 +1,18 @@
 package web_test
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tournee/tournee/accounts"
+	"github.com/tournee/tournee/web"
 )
 
 // anon sends a request with no credential but those given in headers.
@@ -140,5 +145,119 @@ func TestRoleChangeTakesEffect(t *testing.T) {
 	wantStatus(t, do(t, s, "DELETE", fmt.Sprintf("/api/v1/users/%d", m.ID), ""), http.StatusNoContent)
 	if got := rules(); got != http.StatusUnauthorized {
 		t.Errorf("deleted, reads rules: %d, want 401", got)
+	}
+}
+
+func TestAudit(t *testing.T) {
+	s, db := newServer(t)
+	m, token := credentialFor(t, db, accounts.RoleManager, "cadre@example.test", accounts.CredentialAPI)
+	r := anon(t, s, "POST", "/api/v1/accounts", `{"kind":"prospect","name":"Nouveau","lat":45,"lng":5}`, "Authorization", "Bearer "+token)
+	wantStatus(t, r, http.StatusCreated)
+	acc := decode[accounts.Account](t, r)
+	wantStatus(t, do(t, s, "PATCH", fmt.Sprintf("/api/v1/accounts/%d", acc.ID), `{"name":"Renommé"}`), http.StatusOK)
+	r = anon(t, s, "GET", fmt.Sprintf("/api/v1/audit?entity=account&user_id=%d", m.ID), "", "Authorization", "Bearer "+token)
+	wantStatus(t, r, http.StatusOK)
+	got := decode[struct {
+		Items []struct {
+			Entity   string
+			EntityID int64 `json:"entity_id"`
+			Op       string
+			ByName   string `json:"by_name"`
+		}
+	}](t, r).Items
+	if len(got) != 1 || got[0].EntityID != acc.ID || got[0].Op != "create" || got[0].ByName != m.Name {
+		t.Errorf("the manager's account changes = %+v, want the one create, named", got)
+	}
+	_, rep := credentialFor(t, db, accounts.RoleRep, "rep@example.test", accounts.CredentialAPI)
+	wantStatus(t, anon(t, s, "GET", "/api/v1/audit", "", "Authorization", "Bearer "+rep), http.StatusForbidden)
+}
+
+func TestExpiredCredential(t *testing.T) {
+	s, db := newServer(t)
+	u, _ := credentialFor(t, db, accounts.RoleRep, "rep@example.test", accounts.CredentialAPI)
+	secret, hash, err := accounts.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	past := time.Now().Add(-time.Hour)
+	if _, err := db.CreateCredential(context.Background(), accounts.Credential{UserID: u.ID, Kind: accounts.CredentialAccess,
+		Hash: hash, LastUsed: past.Add(-time.Minute), ExpiresAt: past}); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, anon(t, s, "GET", "/api/v1/users/me", "", "Authorization", "Bearer "+secret), http.StatusUnauthorized)
+	// A session idle for longer than its idle limit ends too.
+	secret, hash, _ = accounts.NewSecret()
+	if _, err := db.CreateCredential(context.Background(), accounts.Credential{UserID: u.ID, Kind: accounts.CredentialSession,
+		Hash: hash, LastUsed: time.Now().Add(-3 * time.Hour), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	wantStatus(t, anon(t, s, "GET", "/api/v1/users/me", "", "Cookie", "tournee_session="+secret), http.StatusUnauthorized)
+}
+
+// TestInjection sends SQL and expression injection attempts through the
+// filters and the rules: they are refused or are only text.
+func TestInjection(t *testing.T) {
+	s, _ := newServer(t)
+	wantStatus(t, do(t, s, "POST", "/api/v1/accounts", `{"kind":"client","name":"Témoin","lat":45,"lng":5,"tags":["a"]}`), http.StatusCreated)
+	for _, path := range []string{
+		"/api/v1/accounts?tag=" + url.QueryEscape("a' OR '1'='1"),
+		"/api/v1/accounts?q=" + url.QueryEscape("%' OR 1=1 --"),
+		"/api/v1/accounts?segment=" + url.QueryEscape("x'); DROP TABLE accounts; --"),
+		"/api/v1/accounts/search?q=" + url.QueryEscape("'; DROP TABLE activities; --"),
+	} {
+		r := do(t, s, "GET", path, "")
+		if r.Code != http.StatusOK && r.Code != http.StatusBadRequest {
+			t.Errorf("%s: %d %s", path, r.Code, r.Body)
+		}
+		if r.Code == http.StatusOK && strings.Contains(r.Body.String(), "Témoin") {
+			t.Errorf("%s found the account: the text was run as SQL", path)
+		}
+	}
+	if got := decode[struct{ Items []any }](t, do(t, s, "GET", "/api/v1/accounts", "")).Items; len(got) != 1 {
+		t.Errorf("after the attempts, %d accounts, want the 1", len(got))
+	}
+	for _, expr := range []string{
+		`now()`,               // the wall clock is not a fact
+		`kind == "client"; 1`, // a second statement
+		`get(custom, "a") != nil && os.Exit(1)`,
+		`{{ .Secret }}`,
+	} {
+		body := fmt.Sprintf(`{"name":"essai","expression":%q,"actions":[{"type":"score","value":1}],"enabled":true}`, expr)
+		if r := do(t, s, "POST", "/api/v1/rules", body); r.Code == http.StatusCreated {
+			t.Errorf("rule %q was accepted", expr)
+		} else if r.Code >= 500 {
+			t.Errorf("rule %q: %d", expr, r.Code)
+		}
+	}
+}
+
+// TestSecretsNotLogged signs in, fails to, and uses tokens with a logger
+// that records everything, and checks that no password or token reaches
+// the log.
+func TestSecretsNotLogged(t *testing.T) {
+	var logs strings.Builder
+	s0, db := newServer(t)
+	s := &testServer{Server: web.New(db, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), web.Config{}), token: s0.token}
+	const password = "une phrase de passe secrète"
+	r := do(t, s, "POST", "/api/v1/users", `{"email":"rep@example.test","name":"Rep","role":"rep"}`)
+	wantStatus(t, r, http.StatusCreated)
+	rep := decode[accounts.User](t, r)
+	wantStatus(t, do(t, s, "PUT", fmt.Sprintf("/api/v1/users/%d/password", rep.ID), fmt.Sprintf(`{"password":%q}`, password)), http.StatusNoContent)
+	anon(t, s, "POST", "/api/v1/auth/login", `{"email":"rep@example.test","password":"mauvais mot de passe"}`)
+	r = anon(t, s, "POST", "/api/v1/auth/token", fmt.Sprintf(`{"email":"rep@example.test","password":%q}`, password))
+	tok := decode[struct {
+		AccessToken string `json:"access_token"`
+	}](t, r).AccessToken
+	anon(t, s, "GET", "/api/v1/accounts?access_token="+tok, "")
+	anon(t, s, "GET", "/api/v1/accounts", "", "Authorization", "Bearer "+tok+"x")
+	db.Close() // a failing store makes the server log errors
+	anon(t, s, "GET", "/api/v1/users/me", "", "Authorization", "Bearer "+tok)
+	if logs.Len() == 0 {
+		t.Fatal("nothing was logged: the test cannot tell")
+	}
+	for _, secret := range []string{password, "mauvais mot de passe", tok, s0.token} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("the log holds a secret: %q", secret)
+		}
 	}
 }

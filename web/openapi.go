@@ -207,6 +207,7 @@ func (d *apiDoc) static() {
 	d.places()
 	d.search()
 	d.auth()
+	d.audit()
 	d.plans()
 	d.rules()
 

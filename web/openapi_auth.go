@@ -62,3 +62,21 @@ func (d *apiDoc) auth() {
 		withResponse(http.StatusNoContent, openapi3.NewResponse().WithDescription("set")),
 		withErrors(http.StatusBadRequest, http.StatusNotFound))
 }
+
+// audit documents GET /api/v1/audit.
+func (d *apiDoc) audit() {
+	d.add(http.MethodGet, "/api/v1/audit", &openapi3.Operation{OperationID: "audit", Tags: []string{"audit"},
+		Summary: "Who changed what and when: the change feed with the acting user, for admins and managers",
+		Description: "Oldest first from after; entity and user_id keep matching rows (a page reads at most a few thousand " +
+			"rows looking for them: continue from last_seq).",
+		Parameters: openapi3.Parameters{
+			{Value: openapi3.NewQueryParameter("after").WithDescription("sequence number already seen").
+				WithSchema(openapi3.NewInt64Schema().WithMin(1))},
+			{Value: openapi3.NewQueryParameter("limit").WithSchema(openapi3.NewIntegerSchema().WithMin(1).WithMax(maxChangesPage))},
+			{Value: openapi3.NewQueryParameter("entity").WithDescription("account, contact, user...").WithSchema(openapi3.NewStringSchema())},
+			{Value: openapi3.NewQueryParameter("user_id").WithDescription("changes made by this user").
+				WithSchema(openapi3.NewInt64Schema().WithMin(1))},
+		}},
+		withJSON(http.StatusOK, "one page of the trail", recordSchema(reflect.TypeFor[auditOut](), false).NewRef()),
+		withErrors(http.StatusBadRequest))
+}

@@ -183,6 +183,7 @@ func (s *Server) routes() {
 	v1.GET("/users/me", s.h(s.me))
 	v1.PUT("/users/:id/password", s.h(s.setPassword))
 	v1.GET("/changes", s.h(s.changes))
+	v1.GET("/audit", s.h(s.audit))
 	v1.GET("/stages", s.h(s.listStages))
 	v1.POST("/stages", s.idempotent, s.h(s.createStage))
 	v1.PATCH("/stages/:id", s.h(s.updateStage))
