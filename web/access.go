@@ -32,7 +32,7 @@ var routeAccess = map[string]level{
 	"DELETE /api/v1/users/:id":     admin,
 	"GET /api/v1/users/:id/travel": manager,
 
-	"GET /api/v1/changes": manager, // offline sync for reps needs a feed filtered to what they see
+	"GET /api/v1/changes": member, // filtered to what the user may see
 	"GET /api/v1/audit":   manager,
 
 	"GET /api/v1/stages":        member,

@@ -39,15 +39,95 @@ func (s *Server) changes(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if items == nil {
-		items = []accounts.Change{}
-	}
 	last := after
 	if len(items) > 0 {
 		last = items[len(items)-1].Seq
 	}
+	if items, err = s.visibleChanges(c, items); err != nil {
+		return err
+	}
 	c.JSON(http.StatusOK, gin.H{"items": items, "last_seq": last})
 	return nil
+}
+
+// visibleChanges keeps the changes of records the signed-in user may see,
+// so that a rep's offline copy holds only the rep's accounts and what hangs
+// on them. A record deleted since cannot be placed and is left out: the
+// client drops it when it next finds it gone. last_seq still moves past
+// what was left out.
+func (s *Server) visibleChanges(c *gin.Context, items []accounts.Change) ([]accounts.Change, error) {
+	out := []accounts.Change{}
+	vis, err := s.scope(c, false)
+	if err != nil || vis == nil {
+		return append(out, items...), err
+	}
+	p, _ := current(c)
+	ctx := c.Request.Context()
+	var ids []int64
+	for _, ch := range items {
+		if ch.Entity == accounts.EntityAccount || ch.Entity == accounts.EntityRevenue {
+			ids = append(ids, ch.EntityID)
+		}
+	}
+	seen := map[int64]bool{}
+	for from := 0; from < len(ids); from += accounts.MaxAccountsByID {
+		as, err := s.svc.AccountsByID(ctx, ids[from:min(from+accounts.MaxAccountsByID, len(ids))])
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			seen[a.ID] = vis.Sees(a)
+		}
+	}
+	sees := func(accountID *int64) bool {
+		if accountID == nil {
+			return false
+		}
+		if v, ok := seen[*accountID]; ok {
+			return v
+		}
+		a, err := s.svc.GetAccount(ctx, *accountID)
+		seen[*accountID] = err == nil && vis.Sees(a)
+		return seen[*accountID]
+	}
+	mine := func(people ...*int64) bool {
+		for _, id := range people {
+			if id != nil && *id == p.user.ID {
+				return true
+			}
+		}
+		return false
+	}
+	for _, ch := range items {
+		keep := false
+		id := ch.EntityID
+		switch ch.Entity {
+		case accounts.EntityAccount, accounts.EntityRevenue:
+			keep = seen[id]
+		case accounts.EntityUser, accounts.EntityStage, accounts.EntityTerritory:
+			keep = true // readable by every user
+		case accounts.EntityContact:
+			if v, err := s.svc.GetContact(ctx, id); err == nil {
+				keep = sees(&v.AccountID)
+			}
+		case accounts.EntityOpportunity:
+			if v, err := s.svc.GetOpportunity(ctx, id); err == nil {
+				keep = sees(&v.AccountID)
+			}
+		case accounts.EntityActivity:
+			if v, err := s.svc.GetActivity(ctx, id); err == nil {
+				keep = mine(v.OwnerID) || sees(v.AccountID)
+			}
+		case accounts.EntityTask:
+			if v, err := s.svc.GetTask(ctx, id); err == nil {
+				keep = mine(&v.AssigneeID, v.CreatedBy) || sees(v.AccountID)
+			}
+		}
+		if keep {
+			out = append(out, ch)
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) listStages(c *gin.Context) error {

@@ -96,7 +96,7 @@ func TestRepIsolation(t *testing.T) {
 		{"plan around its account", "POST", "/api/v1/plans/day", fmt.Sprintf(`{"rep_id":%d,"date":"2026-11-26","appointments":[{"account_id":%d,"start":"10:00"}]}`, r1, a3), 400, nil},
 		{"book it", "POST", "/api/v1/plans/book", fmt.Sprintf(`{"rep_id":%d,"date":"2026-11-26","visits":[{"account_id":%d,"start":"10:00"}]}`, r1, a3), 400, nil},
 		{"another rep's alerts", "GET", fmt.Sprintf("/api/v1/alerts?user_id=%d", r3), "", 403, nil},
-		{"the change feed", "GET", "/api/v1/changes", "", 403, nil},
+
 		{"a ledger", "GET", fmt.Sprintf("/api/v1/users/%d/travel", r1), "", 403, nil},
 	}
 	for _, tc := range tests {
@@ -114,8 +114,35 @@ func TestRepIsolation(t *testing.T) {
 			}
 		})
 	}
+	// The change feed, for the rep's offline copy, holds only what the rep
+	// may see: not a3, its contact or its visit.
+	status, body := rep("GET", "/api/v1/changes?limit=1000", "")
+	if status != 200 {
+		t.Fatalf("changes: %d %s", status, body)
+	}
+	var feed struct{ Items []accounts.Change }
+	if err := json.Unmarshal(body, &feed); err != nil {
+		t.Fatal(err)
+	}
+	sawOwn := false
+	for _, ch := range feed.Items {
+		switch {
+		case ch.Entity == accounts.EntityAccount && (ch.EntityID == a3 || ch.EntityID == client):
+			t.Errorf("the rep's feed holds account %d", ch.EntityID)
+		case ch.Entity == accounts.EntityActivity && ch.EntityID == v3:
+			t.Errorf("the rep's feed holds another rep's visit %d", v3)
+		case ch.Entity == accounts.EntityContact:
+			t.Errorf("the rep's feed holds the contact of another team's account")
+		case ch.Entity == accounts.EntityAccount && ch.EntityID == a1:
+			sawOwn = true
+		}
+	}
+	if !sawOwn {
+		t.Errorf("the rep's feed lacks the rep's own account: %+v", feed.Items)
+	}
+
 	// A plan over every account the rep may see never suggests the others.
-	status, body := rep("POST", "/api/v1/plans/day", fmt.Sprintf(`{"rep_id":%d,"date":"2026-11-26","filter":{},"budget_ms":20,
+	status, body = rep("POST", "/api/v1/plans/day", fmt.Sprintf(`{"rep_id":%d,"date":"2026-11-26","filter":{},"budget_ms":20,
 		"appointments":[{"location":{"lat":45,"lng":4.9},"start":"14:00"}]}`, r1))
 	if status != 200 {
 		t.Fatalf("plan: %d %s", status, body)
