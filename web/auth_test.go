@@ -261,3 +261,16 @@ func TestSecretsNotLogged(t *testing.T) {
 		}
 	}
 }
+
+func TestSecureCookie(t *testing.T) {
+	s, _ := newServerWith(t, web.Config{SecureCookies: true})
+	r := do(t, s, "POST", "/api/v1/users", `{"email":"rep@example.test","name":"Rep","role":"rep"}`)
+	wantStatus(t, r, http.StatusCreated)
+	id := decode[accounts.User](t, r).ID
+	wantStatus(t, do(t, s, "PUT", fmt.Sprintf("/api/v1/users/%d/password", id), `{"password":"une phrase de passe longue"}`), http.StatusNoContent)
+	r = anon(t, s, "POST", "/api/v1/auth/login", `{"email":"rep@example.test","password":"une phrase de passe longue"}`)
+	wantStatus(t, r, http.StatusOK)
+	if ck := r.Result().Cookies(); len(ck) != 1 || !ck[0].Secure || !ck[0].HttpOnly {
+		t.Errorf("cookie %+v, want Secure and HttpOnly", ck)
+	}
+}

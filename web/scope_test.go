@@ -78,6 +78,7 @@ func TestRepIsolation(t *testing.T) {
 		{"list", "GET", "/api/v1/accounts", "", 200, []int64{a1, a2, prospect}},
 		{"nearby", "GET", "/api/v1/accounts/nearby?lat=45&lng=4.87&limit=10&fields=id", "", 200, []int64{a1, a2, prospect}},
 		{"box", "POST", "/api/v1/accounts/search", `{"box":{"min":{"lat":44,"lng":4},"max":{"lat":46,"lng":5}},"fields":["id"]}`, 200, []int64{a1, a2, prospect}},
+		{"corridor", "POST", "/api/v1/accounts/search", `{"route":{"type":"LineString","coordinates":[[4.8,45],[4.95,45]]},"width_m":2000,"fields":["id"]}`, 200, []int64{a1, a2, prospect}},
 		{"text search", "GET", "/api/v1/accounts/search?q=Rexalor", "", 200, []int64{a1}},
 		{"text search near", "GET", "/api/v1/accounts/search?q=Rexalor&lat=45&lng=4.87&radius_m=20000", "", 200, []int64{a1}},
 		{"another team's account", "GET", fmt.Sprintf("/api/v1/accounts/%d", a3), "", 404, nil},

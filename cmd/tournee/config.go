@@ -37,6 +37,9 @@ type config struct {
 	// OpenVisibility, TOURNEE_OPEN_VISIBILITY=true, lets every user read
 	// every account; by default a rep sees the accounts they follow.
 	OpenVisibility bool
+	// SecureCookies, TOURNEE_SECURE_COOKIES=true, marks the session cookie
+	// Secure behind a proxy that ends TLS (it always is over TLS).
+	SecureCookies bool
 
 	// Map page: TOURNEE_TILES_URL, an XYZ template (none draws a plain
 	// background), and TOURNEE_TILES_ATTRIBUTION, the credit it requires.
@@ -56,6 +59,7 @@ func configFromEnv(getenv func(string) string) config {
 	c.Detour = getenv("TOURNEE_DETOUR")
 	c.HotelCents, c.PerDiemCents, c.ValuePerPointCents = getenv("TOURNEE_HOTEL_CENTS"), getenv("TOURNEE_PER_DIEM_CENTS"), getenv("TOURNEE_VALUE_PER_POINT_CENTS")
 	c.OpenVisibility = getenv("TOURNEE_OPEN_VISIBILITY") == "true"
+	c.SecureCookies = getenv("TOURNEE_SECURE_COOKIES") == "true"
 	c.SMTPHost, c.SMTPPort, c.SMTPSecurity = getenv("TOURNEE_SMTP_HOST"), getenv("TOURNEE_SMTP_PORT"), getenv("TOURNEE_SMTP_SECURITY")
 	c.SMTPUser, c.SMTPPassword, c.SMTPFrom = getenv("TOURNEE_SMTP_USER"), getenv("TOURNEE_SMTP_PASSWORD"), getenv("TOURNEE_SMTP_FROM")
 	c.Map = web.Map{TilesURL: getenv("TOURNEE_TILES_URL"), TilesAttribution: getenv("TOURNEE_TILES_ATTRIBUTION")}

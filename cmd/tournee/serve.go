@@ -72,7 +72,8 @@ func serve(ctx context.Context, cfg config, withDemo bool, log *slog.Logger, std
 	if err != nil {
 		return err
 	}
-	handler := web.New(st, log, web.Config{Planning: planning, Map: cfg.Map, Rules: rules, OpenVisibility: cfg.OpenVisibility})
+	handler := web.New(st, log, web.Config{Planning: planning, Map: cfg.Map, Rules: rules, OpenVisibility: cfg.OpenVisibility,
+		SecureCookies: cfg.SecureCookies})
 	start := time.Now()
 	places := handler.Places()
 	if err := places.Load(ctx); err != nil {
