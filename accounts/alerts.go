@@ -51,6 +51,23 @@ type Firing struct {
 	OwnerID *int64
 }
 
+// Reminder is what a task's reminder does when its remind-at time has come:
+// an in-app alert to the assignee and, with e-mail on, a delivery. A store
+// writes it with the task's reminded mark in one transaction, or nothing
+// when the task is no longer due (see RecordReminder).
+type Reminder struct {
+	TaskID int64
+	// RemindAt is the remind-at time being reminded, as DueReminders read
+	// it: a task whose remind-at has changed since is not reminded by this
+	// call, and is due again at its new time.
+	RemindAt time.Time
+	// Alerts go to the feed; their ids and CreatedAt are the store's.
+	Alerts []Alert
+	// Deliveries are enqueued in the outbox, due at once unless NextAt
+	// says otherwise; one whose Key is already there is skipped.
+	Deliveries []Delivery
+}
+
 // RuleFilter selects rules by id order.
 type RuleFilter struct {
 	Page
@@ -85,6 +102,20 @@ type RuleStore interface {
 	// change row only for an account whose parts changed, so that the
 	// spatial index and replicas follow. Unknown accounts are skipped.
 	SetRuleScores(ctx context.Context, scores map[int64][]ScorePart) error
+
+	// DueReminders returns up to limit tasks whose reminder is due at now:
+	// open, with a RemindAt not after now, and not yet reminded for that
+	// RemindAt; the earliest RemindAt first, ties by id. Reading them
+	// claims nothing: RecordReminder decides which caller reminds.
+	DueReminders(ctx context.Context, now time.Time, limit int) ([]Task, error)
+	// RecordReminder writes r's alerts and deliveries and marks task
+	// r.TaskID reminded for r.RemindAt, in one transaction, if the task is
+	// still open, still has that RemindAt and was not reminded for it; it
+	// reports whether it wrote. Of concurrent calls for one task and
+	// RemindAt, one writes. A task whose RemindAt changes is due again at
+	// its new time. The mark touches neither version nor updated_at and
+	// is no change of the feed: the task's fields did not change.
+	RecordReminder(ctx context.Context, r Reminder) (bool, error)
 
 	ListAlerts(ctx context.Context, f AlertFilter) ([]Alert, error)
 	// MarkAlertRead sets ReadAt of alert id, which must belong to userID

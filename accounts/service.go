@@ -326,6 +326,23 @@ func (s *Service) UpdateTask(ctx context.Context, t Task, version int64) (Task, 
 	return s.Store.UpdateTask(ctx, t, version)
 }
 
+// ListTasks returns one page of tasks; an Overdue filter is resolved at
+// the Rules clock, in the organisation's zone.
+func (s *Service) ListTasks(ctx context.Context, f TaskFilter) ([]Task, error) {
+	if f.Overdue {
+		if f.Status != "" && f.Status != TaskOpen {
+			return nil, invalid("status", "overdue tasks are open: status must be open or absent")
+		}
+		f.Status = TaskOpen
+		today := DateOf(s.Rules.now().In(s.Rules.zone()))
+		if f.DueBefore == "" || today < f.DueBefore {
+			f.DueBefore = today
+		}
+		f.Overdue = false
+	}
+	return s.Store.ListTasks(ctx, f)
+}
+
 func (s *Service) checkTask(ctx context.Context, t *Task) error {
 	if err := t.Validate(); err != nil {
 		return err

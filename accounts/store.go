@@ -64,6 +64,13 @@ type (
 		AssigneeID   int64
 		Status       TaskStatus
 		UpdatedSince time.Time
+		// DueBefore, when set, keeps the tasks due before that day; tasks
+		// without a due date are left out.
+		DueBefore Date
+		// Overdue keeps the open tasks due before today in the
+		// organisation's zone. Service.ListTasks turns it into Status and
+		// DueBefore, which is what stores read, since a store has no zone.
+		Overdue bool
 	}
 	TerritoryFilter struct {
 		Page

@@ -434,3 +434,13 @@ func (tm timed) ListCredentials(ctx context.Context, userID int64, now time.Time
 	defer tm.since("ListCredentials", time.Now())
 	return tm.Store.ListCredentials(ctx, userID, now)
 }
+
+func (tm timed) DueReminders(ctx context.Context, now time.Time, limit int) ([]Task, error) {
+	defer tm.since("DueReminders", time.Now())
+	return tm.Store.DueReminders(ctx, now, limit)
+}
+
+func (tm timed) RecordReminder(ctx context.Context, r Reminder) (bool, error) {
+	defer tm.since("RecordReminder", time.Now())
+	return tm.Store.RecordReminder(ctx, r)
+}

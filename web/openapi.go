@@ -343,7 +343,7 @@ func (d *apiDoc) resource(group, path string, sample any) {
 // against the filter functions.
 var listFilters = map[string][]*openapi3.Parameter{
 	"rules": {
-		{Name: "enabled", In: openapi3.ParameterInQuery, Description: "true or false", Schema: openapi3.NewBoolSchema().NewRef()},
+		boolParam("enabled", "true: the enabled rules; false: the disabled ones"),
 	},
 	"users": {
 		enumParam("role", enums[reflect.TypeFor[accounts.Role]()]),
@@ -379,6 +379,8 @@ var listFilters = map[string][]*openapi3.Parameter{
 		idParam("assignee_id", "tasks assigned to this user"),
 		enumParam("status", enums[reflect.TypeFor[accounts.TaskStatus]()]),
 		updatedSince(),
+		boolParam("overdue", "true: the open tasks due before today in the organisation's time zone; "+
+			"with status, status must be open"),
 	},
 	"territories": {
 		stringParam("layer", "territories of this layer"),
@@ -388,6 +390,10 @@ var listFilters = map[string][]*openapi3.Parameter{
 
 func idParam(name, desc string) *openapi3.Parameter {
 	return openapi3.NewQueryParameter(name).WithDescription(desc).WithSchema(openapi3.NewInt64Schema().WithMin(1))
+}
+
+func boolParam(name, desc string) *openapi3.Parameter {
+	return openapi3.NewQueryParameter(name).WithDescription(desc).WithSchema(openapi3.NewBoolSchema())
 }
 
 func stringParam(name, desc string) *openapi3.Parameter {

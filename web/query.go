@@ -80,6 +80,20 @@ func (q *query) float(name string, required bool) float64 {
 	return v
 }
 
+// boolean reads true or false; nil when missing.
+func (q *query) boolean(name string) *bool {
+	switch v := q.raw(name); v {
+	case "":
+		return nil
+	case "true", "false":
+		on := v == "true"
+		return &on
+	default:
+		q.fail(name, "%s must be true or false", name)
+		return nil
+	}
+}
+
 // intIn reads an integer between lo and hi, def when missing.
 func (q *query) intIn(name string, def, lo, hi int) int {
 	s := q.raw(name)
@@ -208,7 +222,17 @@ func taskFilter(q *query, p accounts.Page) accounts.TaskFilter {
 		AssigneeID:   q.id("assignee_id"),
 		Status:       enum(q, "status", accounts.TaskOpen, accounts.TaskDone, accounts.TaskCancelled),
 		UpdatedSince: q.time("updated_since"),
+		Overdue:      ptrValue(q.boolean("overdue")),
 	}
+}
+
+// ptrValue is what p points to, or the zero value.
+func ptrValue[T any](p *T) T {
+	var v T
+	if p != nil {
+		v = *p
+	}
+	return v
 }
 
 func territoryFilter(q *query, p accounts.Page) accounts.TerritoryFilter {

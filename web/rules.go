@@ -14,16 +14,7 @@ import (
 // themselves are a CRUD resource (mounted in server.go).
 
 func ruleFilter(q *query, p accounts.Page) accounts.RuleFilter {
-	f := accounts.RuleFilter{Page: p}
-	switch v := q.raw("enabled"); v {
-	case "":
-	case "true", "false":
-		on := v == "true"
-		f.Enabled = &on
-	default:
-		q.fail("enabled", "enabled must be true or false")
-	}
-	return f
+	return accounts.RuleFilter{Page: p, Enabled: q.boolean("enabled")}
 }
 
 // maxDryRun bounds the matches a dry run lists; it counts them all.

@@ -288,6 +288,13 @@ func (db *DB) ListTasks(ctx context.Context, f accounts.TaskFilter) ([]accounts.
 	w.addID("assignee_id = ?", f.AssigneeID)
 	w.addString("status = ?", string(f.Status))
 	w.addSince(f.UpdatedSince)
+	if f.DueBefore != "" {
+		due, err := dateArg("due_before", f.DueBefore)
+		if err != nil {
+			return nil, err
+		}
+		w.add("due < ?", due) // NULL, no due date, is never before
+	}
 	q, args := w.query(`SELECT `+taskColumns+` FROM tasks`, f.Page)
 	return list(ctx, db, scanTask, q, args...)
 }

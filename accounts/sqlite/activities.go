@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"time"
 
@@ -297,6 +298,13 @@ func (db *DB) ListTasks(ctx context.Context, f accounts.TaskFilter) ([]accounts.
 	}
 	if !f.UpdatedSince.IsZero() {
 		w.add(`updated_at >= ?`, formatTime(f.UpdatedSince))
+	}
+	if f.DueBefore != "" {
+		// Text order is date order for YYYY-MM-DD; '' is no due date.
+		if _, err := f.DueBefore.Time(); err != nil {
+			return nil, fmt.Errorf("%w: due_before must be a date YYYY-MM-DD", accounts.ErrInvalid)
+		}
+		w.add(`due <> '' AND due < ?`, string(f.DueBefore))
 	}
 	q, args := w.query(selectTask, f.Page)
 	return list(ctx, db.db, scanTask, q, args...)

@@ -408,18 +408,20 @@ func testListTasks(t *testing.T, open func(*testing.T) accounts.Store) {
 		account  *int64
 		assignee int64
 		status   accounts.TaskStatus
+		due      accounts.Date
 	}{
-		{a1, rep, accounts.TaskOpen},
-		{nil, rep, accounts.TaskDone},
-		{a2, mgr, accounts.TaskOpen},
-		{a1, mgr, accounts.TaskCancelled},
-		{nil, mgr, accounts.TaskOpen},
-		{a2, rep, accounts.TaskDone},
+		{a1, rep, accounts.TaskOpen, "2025-03-28"},
+		{nil, rep, accounts.TaskDone, "2025-03-31"},
+		{a2, mgr, accounts.TaskOpen, "2025-04-01"},
+		{a1, mgr, accounts.TaskCancelled, ""},
+		{nil, mgr, accounts.TaskOpen, ""},
+		{a2, rep, accounts.TaskDone, "2025-12-31"},
+		{a1, rep, accounts.TaskOpen, "2024-12-31"},
 	}
 	var all []accounts.Task
 	for i, sp := range specs {
 		tk := taskFixture(t, sp.account, sp.assignee, &mgr, i)
-		tk.Status = sp.status
+		tk.Status, tk.Due = sp.status, sp.due
 		all = append(all, mustCreate(t, "CreateTask", w.ctx, w.s.CreateTask, tk))
 	}
 	before := updatedAts(all, taskOps.meta)
@@ -451,10 +453,22 @@ func testListTasks(t *testing.T, open func(*testing.T) accounts.Store) {
 		{"account and assignee", accounts.TaskFilter{AccountID: *a2, AssigneeID: rep}, func(tk accounts.Task) bool {
 			return sameID(tk.AccountID, *a2) && tk.AssigneeID == rep
 		}, true},
+		// Date order, not text order of a time; no due date is never before.
+		{"due before", accounts.TaskFilter{DueBefore: "2025-04-01"}, func(tk accounts.Task) bool {
+			return tk.Due != "" && tk.Due < "2025-04-01"
+		}, true},
+		{"due before is exclusive", accounts.TaskFilter{DueBefore: "2025-03-28"}, func(tk accounts.Task) bool {
+			return tk.Due != "" && tk.Due < "2025-03-28"
+		}, true},
+		{"overdue: open and due before", accounts.TaskFilter{Status: accounts.TaskOpen, DueBefore: "2025-04-02"}, func(tk accounts.Task) bool {
+			return tk.Status == accounts.TaskOpen && tk.Due != "" && tk.Due < "2025-04-02"
+		}, true},
 	}, func(f accounts.TaskFilter, p accounts.Page) ([]accounts.Task, error) {
 		f.Page = p
 		return w.s.ListTasks(w.ctx, f)
 	})
+	_, err = w.s.ListTasks(w.ctx, accounts.TaskFilter{DueBefore: "01/04/2025"})
+	wantErr(t, "ListTasks due before a non-date", err, accounts.ErrInvalid)
 }
 
 func testListTerritories(t *testing.T, open func(*testing.T) accounts.Store) {

@@ -94,6 +94,44 @@ func dailyRules(ctx context.Context, svc *accounts.Service, zone *time.Location,
 	}()
 }
 
+// reminderEvery is how often task reminders are looked for; reminderBudget
+// bounds one round, so that a slow store cannot pile rounds up.
+const (
+	reminderEvery  = time.Minute
+	reminderBudget = 50 * time.Second
+)
+
+// taskReminders sends the task reminders that are due every minute, until
+// ctx ends. Replicas may each run it: the store marks a reminder sent in
+// the transaction that writes it, so that it is sent once.
+func taskReminders(ctx context.Context, svc *accounts.Service, log *slog.Logger) {
+	run := func() {
+		rctx, cancel := context.WithTimeout(ctx, reminderBudget)
+		defer cancel()
+		n, err := svc.SendReminders(rctx)
+		if err != nil && ctx.Err() == nil {
+			log.Error("task reminders", "sent", n, "err", err)
+			return
+		}
+		if n > 0 {
+			log.Info("task reminders", "sent", n)
+		}
+	}
+	go func() {
+		tick := time.NewTicker(reminderEvery)
+		defer tick.Stop()
+		run()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				run()
+			}
+		}
+	}()
+}
+
 // nextRun is the next 06:00 in zone after now.
 func nextRun(now time.Time, zone *time.Location) time.Time {
 	n := now.In(zone)

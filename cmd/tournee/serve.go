@@ -82,6 +82,7 @@ func serve(ctx context.Context, cfg config, withDemo bool, log *slog.Logger, std
 	log.Info("spatial index loaded", "accounts", places.Index().Len(), "took", time.Since(start).Round(time.Millisecond))
 	follow(ctx, st, places, log)
 	dailyRules(ctx, handler.Service(), planning.TimeZone, log)
+	taskReminders(ctx, handler.Service(), log)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
