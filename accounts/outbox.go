@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 )
@@ -138,6 +139,16 @@ func (d *Delivery) Validate() error {
 		}
 	default:
 		return invalid("channel", "channel must be %q or %q", ChannelEmail, ChannelWebhook)
+	}
+	return nil
+}
+
+// ValidateDeliveries validates each of ds, naming the first bad one.
+func ValidateDeliveries(ds []Delivery) error {
+	for i := range ds {
+		if err := ds[i].Validate(); err != nil {
+			return fmt.Errorf("delivery %d: %w", i, err)
+		}
 	}
 	return nil
 }

@@ -119,7 +119,7 @@ func (t Tariff) Recommend(opts []Option) (int, string) {
 			why += fmt.Sprintf("; %s is not possible (%s)", label(o), o.Infeasible)
 		case c.TooMuchDriving > 0:
 			why += fmt.Sprintf("; %s drives %s on day %d, over the %s limit", label(o),
-				hours(o.Days[c.TooMuchDriving-1].Driving), c.TooMuchDriving, hours(t.MaxDriving))
+				Hours(o.Days[c.TooMuchDriving-1].Driving), c.TooMuchDriving, Hours(t.MaxDriving))
 		default:
 			why += fmt.Sprintf("; %s: %d visits worth %.0f points for %s, net %s", label(o), c.Visits, c.Value,
 				euros(c.CostCents), euros(c.NetCents))
@@ -138,7 +138,7 @@ func (t Tariff) whyNot(opts []Option) string {
 		if reason == "" {
 			c := t.Cost(o)
 			reason = fmt.Sprintf("day %d drives %s, over the %s limit", c.TooMuchDriving,
-				hours(o.Days[c.TooMuchDriving-1].Driving), hours(t.MaxDriving))
+				Hours(o.Days[c.TooMuchDriving-1].Driving), Hours(t.MaxDriving))
 		}
 		s += label(o) + ": " + reason
 	}
@@ -161,7 +161,8 @@ func euros(cents int64) string {
 	return fmt.Sprintf("%d €", int64(math.Round(float64(cents)/100)))
 }
 
-func hours(d time.Duration) string {
+// Hours writes a duration as people read a driving time: "6h33".
+func Hours(d time.Duration) string {
 	d = d.Round(time.Minute)
 	return fmt.Sprintf("%dh%02d", int(d.Hours()), int(d.Minutes())%60)
 }

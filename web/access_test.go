@@ -15,6 +15,22 @@ import (
 	"github.com/tournee/tournee/accounts/sqlite"
 )
 
+// apiToken creates an API token of user, valid for an hour, and returns
+// its secret.
+func apiToken(t *testing.T, db accounts.Store, user int64) string {
+	t.Helper()
+	secret, hash, err := accounts.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if _, err := db.CreateCredential(context.Background(), accounts.Credential{UserID: user, Kind: accounts.CredentialAPI,
+		Name: "test", Hash: hash, LastUsed: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}
+
 // TestRoleMatrix walks the whole route table: every route declares its
 // level, and each caller — nobody, a rep, a manager, an admin — is let
 // through exactly the routes its role may call (401 without credentials,
@@ -46,19 +62,7 @@ func TestRoleMatrix(t *testing.T) {
 		}
 		callers = append(callers, caller{role, u.ID})
 	}
-	// A fresh token for every request: the walk signs out, which revokes
-	// the token that asked.
-	token := func(user int64) string {
-		secret, hash, err := accounts.NewSecret()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.CreateCredential(ctx, accounts.Credential{UserID: user, Kind: accounts.CredentialAPI, Name: "matrix",
-			Hash: hash, LastUsed: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
-			t.Fatal(err)
-		}
-		return secret
-	}
+
 	routes := s.Routes()
 	if len(routes) < 80 {
 		t.Fatalf("only %d routes: the table is not the one registered", len(routes))
@@ -84,7 +88,9 @@ func TestRoleMatrix(t *testing.T) {
 			req := httptest.NewRequest(r.Method, path, strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			if c.id != 0 {
-				req.Header.Set("Authorization", "Bearer "+token(c.id))
+				// A fresh token for every request: the walk signs out,
+				// which revokes the token that asked.
+				req.Header.Set("Authorization", "Bearer "+apiToken(t, db, c.id))
 			}
 			w := httptest.NewRecorder()
 			s.ServeHTTP(w, req)

@@ -43,15 +43,7 @@ func newDocServer(t *testing.T) (*Server, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	secret, hash, err := accounts.NewSecret()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.CreateCredential(ctx, accounts.Credential{UserID: admin.ID, Kind: accounts.CredentialAPI, Name: "test",
-		Hash: hash, LastUsed: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	return New(db, slog.New(slog.DiscardHandler), Config{}), secret
+	return New(db, slog.New(slog.DiscardHandler), Config{}), apiToken(t, db, admin.ID)
 }
 
 // servedDoc loads the document as a client gets it, references resolved.

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -33,7 +32,7 @@ func (s *Server) scope(c *gin.Context, write bool) (*accounts.Visibility, error)
 	}
 	users := []int64{p.user.ID}
 	if p.user.Role == accounts.RoleManager {
-		team, err := s.team(c.Request.Context(), p.user.ID)
+		team, err := s.team(c)
 		if err != nil {
 			return nil, err
 		}
@@ -42,12 +41,20 @@ func (s *Server) scope(c *gin.Context, write bool) (*accounts.Visibility, error)
 	return &accounts.Visibility{Users: users, Prospects: !write}, nil
 }
 
-// team is the ids of the users whose manager is id.
-func (s *Server) team(ctx context.Context, id int64) ([]int64, error) {
-	var ids []int64
-	f := accounts.UserFilter{ManagerID: id, Page: accounts.Page{Limit: 1000}}
+// teamKey is where a request keeps its manager's team once read.
+const teamKey = "tournee.team"
+
+// team is the ids of the users whose manager is the signed-in user, read
+// once per request: a request may check several records.
+func (s *Server) team(c *gin.Context) ([]int64, error) {
+	if v, ok := c.Get(teamKey); ok {
+		return v.([]int64), nil
+	}
+	p, _ := current(c)
+	ids := []int64{}
+	f := accounts.UserFilter{ManagerID: p.user.ID, Page: accounts.Page{Limit: 1000}}
 	for {
-		us, err := s.svc.ListUsers(ctx, f)
+		us, err := s.svc.ListUsers(c.Request.Context(), f)
 		if err != nil {
 			return nil, err
 		}
@@ -55,6 +62,7 @@ func (s *Server) team(ctx context.Context, id int64) ([]int64, error) {
 			ids = append(ids, u.ID)
 		}
 		if len(us) < f.Limit {
+			c.Set(teamKey, ids)
 			return ids, nil
 		}
 		f.After = us[len(us)-1].ID
@@ -117,7 +125,7 @@ func (s *Server) seeUser(c *gin.Context, id int64) error {
 	case p.user.Role == accounts.RoleAdmin || p.user.ID == id:
 		return nil
 	case p.user.Role == accounts.RoleManager:
-		team, err := s.team(c.Request.Context(), p.user.ID)
+		team, err := s.team(c)
 		if err != nil {
 			return err
 		}

@@ -279,13 +279,13 @@ func (q *dayQuery) checkDrives(route geo.Route, sentinel error) error {
 		leg := route.Legs[i].Duration
 		if free+leg > f.start {
 			return fmt.Errorf("%w: %s at %s cannot be reached %s (%s of driving)", sentinel,
-				f.label, q.clock(f.start).Format("15:04"), from, hhmm(leg))
+				f.label, q.clock(f.start).Format("15:04"), from, planner.Hours(leg))
 		}
 		free, from = f.start+f.dur, "after "+f.label
 	}
 	if last := route.Legs[len(route.Legs)-1].Duration; free+last > q.ret {
 		return fmt.Errorf("%w: %s the day cannot end by %s (%s of driving)", sentinel,
-			from, q.clock(q.ret).Format("15:04"), hhmm(last))
+			from, q.clock(q.ret).Format("15:04"), planner.Hours(last))
 	}
 	return nil
 }
@@ -299,11 +299,6 @@ func (s *Server) baseRoute(ctx context.Context, q *dayQuery) (geo.Route, error) 
 		points = append(points, f.at)
 	}
 	return q.travel.Route(ctx, append(points, q.end))
-}
-
-func hhmm(d time.Duration) string {
-	d = d.Round(time.Minute)
-	return fmt.Sprintf("%dh%02d", int(d.Hours()), int(d.Minutes())%60)
 }
 
 type (

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -38,10 +37,8 @@ func (db *DB) DueReminders(ctx context.Context, now time.Time, limit int) ([]acc
 // r.RemindAt; the mark comes first, so that its row lock serialises the
 // reminders of one task.
 func (db *DB) RecordReminder(ctx context.Context, r accounts.Reminder) (bool, error) {
-	for i := range r.Deliveries {
-		if err := r.Deliveries[i].Validate(); err != nil {
-			return false, fmt.Errorf("delivery %d: %w", i, err)
-		}
+	if err := accounts.ValidateDeliveries(r.Deliveries); err != nil {
+		return false, err
 	}
 	now := db.now()
 	wrote := false
@@ -53,21 +50,8 @@ func (db *DB) RecordReminder(ctx context.Context, r accounts.Reminder) (bool, er
 		if tag.RowsAffected() == 0 {
 			return nil // not due for r.RemindAt: nothing written
 		}
-		for _, a := range r.Alerts {
-			if _, err := tx.Exec(ctx, insertAlert, a.UserID, a.AccountID, a.RuleID, a.TaskID, a.Message, now); err != nil {
-				return err
-			}
-		}
-		for _, d := range r.Deliveries {
-			next := now
-			if !d.NextAt.IsZero() {
-				next = ts(d.NextAt)
-			}
-			_, err := tx.Exec(ctx, enqueueDelivery, d.Key, string(d.Channel), d.Recipient, d.Subscription, d.Subject,
-				d.Body, d.Payload, next, now)
-			if err != nil {
-				return err
-			}
+		if err := notify(ctx, tx, r.Alerts, r.Deliveries, now, now); err != nil {
+			return err
 		}
 		wrote = true
 		return nil

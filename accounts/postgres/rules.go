@@ -112,6 +112,28 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, $8, '', $9) ON CONFLICT (key) 
 WHERE id = $3 AND owner_id IS DISTINCT FROM $1 RETURNING id`
 )
 
+// notify writes alerts, created at now, and queues deliveries, due at
+// their NextAt or else at due, in the caller's transaction.
+func notify(ctx context.Context, tx pgx.Tx, alerts []accounts.Alert, ds []accounts.Delivery, now, due time.Time) error {
+	for _, a := range alerts {
+		if _, err := tx.Exec(ctx, insertAlert, a.UserID, a.AccountID, a.RuleID, a.TaskID, a.Message, now); err != nil {
+			return err
+		}
+	}
+	for _, d := range ds {
+		next := due
+		if !d.NextAt.IsZero() {
+			next = ts(d.NextAt)
+		}
+		_, err := tx.Exec(ctx, enqueueDelivery, d.Key, string(d.Channel), d.Recipient, d.Subscription, d.Subject,
+			d.Body, d.Payload, next, now)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // RecordFiring writes f in one transaction unless the rule is in its
 // cooldown on the account; the firing's row comes first, so that its lock
 // serialises firings of the pair. Alerts and tasks are created at the
@@ -119,10 +141,8 @@ WHERE id = $3 AND owner_id IS DISTINCT FROM $1 RETURNING id`
 // f.At when it has none. A zero f.At means the store's clock. Alerts are
 // not records of the change feed; tasks and the owner change are.
 func (db *DB) RecordFiring(ctx context.Context, f accounts.Firing) (bool, error) {
-	for i := range f.Deliveries {
-		if err := f.Deliveries[i].Validate(); err != nil {
-			return false, fmt.Errorf("delivery %d: %w", i, err)
-		}
+	if err := accounts.ValidateDeliveries(f.Deliveries); err != nil {
+		return false, err
 	}
 	now := db.now()
 	at := now
@@ -146,10 +166,8 @@ func (db *DB) RecordFiring(ctx context.Context, f accounts.Firing) (bool, error)
 		if err != nil {
 			return err
 		}
-		for _, a := range f.Alerts {
-			if _, err := tx.Exec(ctx, insertAlert, a.UserID, a.AccountID, a.RuleID, a.TaskID, a.Message, now); err != nil {
-				return err
-			}
+		if err := notify(ctx, tx, f.Alerts, f.Deliveries, now, at); err != nil {
+			return err
 		}
 		tasks := make([]int64, len(taskRows))
 		for i, args := range taskRows {
@@ -158,17 +176,6 @@ func (db *DB) RecordFiring(ctx context.Context, f accounts.Firing) (bool, error)
 				return err
 			}
 			tasks[i] = t.ID
-		}
-		for _, d := range f.Deliveries {
-			next := at
-			if !d.NextAt.IsZero() {
-				next = ts(d.NextAt)
-			}
-			_, err := tx.Exec(ctx, enqueueDelivery, d.Key, string(d.Channel), d.Recipient, d.Subscription, d.Subject,
-				d.Body, d.Payload, next, now)
-			if err != nil {
-				return err
-			}
 		}
 		var reassigned []int64
 		if f.OwnerID != nil {

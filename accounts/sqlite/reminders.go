@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"time"
 
 	"github.com/tournee/tournee/accounts"
@@ -32,13 +31,10 @@ func (db *DB) DueReminders(ctx context.Context, now time.Time, n int) ([]account
 // r.RemindAt. SQLite runs one write transaction at a time, so the mark is
 // checked and set by one caller before another looks.
 func (db *DB) RecordReminder(ctx context.Context, r accounts.Reminder) (bool, error) {
-	for i := range r.Deliveries {
-		if err := r.Deliveries[i].Validate(); err != nil {
-			return false, fmt.Errorf("delivery %d: %w", i, err)
-		}
+	if err := accounts.ValidateDeliveries(r.Deliveries); err != nil {
+		return false, err
 	}
 	now := db.now()
-	ts := formatTime(now)
 	wrote := false
 	err := db.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, markReminded, r.TaskID, formatTime(r.RemindAt))
@@ -48,21 +44,8 @@ func (db *DB) RecordReminder(ctx context.Context, r accounts.Reminder) (bool, er
 		if n, err := res.RowsAffected(); err != nil || n == 0 {
 			return err // not due for r.RemindAt: nothing written
 		}
-		for _, a := range r.Alerts {
-			if _, err := tx.ExecContext(ctx, insertAlert, a.UserID, a.AccountID, a.RuleID, a.TaskID, a.Message, ts); err != nil {
-				return fmt.Errorf("alert: %w", writeError(err))
-			}
-		}
-		for _, d := range r.Deliveries {
-			next := now
-			if !d.NextAt.IsZero() {
-				next = truncated(d.NextAt)
-			}
-			_, err := tx.ExecContext(ctx, enqueueDelivery, d.Key, d.Channel, d.Recipient, d.Subscription, d.Subject,
-				d.Body, d.Payload, formatTime(next), ts)
-			if err != nil {
-				return fmt.Errorf("delivery: %w", writeError(err))
-			}
+		if err := notify(ctx, tx, r.Alerts, r.Deliveries, now, now); err != nil {
+			return err
 		}
 		wrote = true
 		return nil

@@ -107,6 +107,29 @@ const (
 	WHERE id = ?3 AND owner_id IS NOT ?1`
 )
 
+// notify writes alerts, created at now, and queues deliveries, due at
+// their NextAt or else at due, in the caller's transaction.
+func notify(ctx context.Context, tx *sql.Tx, alerts []accounts.Alert, ds []accounts.Delivery, now, due time.Time) error {
+	ts := formatTime(now)
+	for _, a := range alerts {
+		if _, err := tx.ExecContext(ctx, insertAlert, a.UserID, a.AccountID, a.RuleID, a.TaskID, a.Message, ts); err != nil {
+			return fmt.Errorf("alert: %w", writeError(err))
+		}
+	}
+	for _, d := range ds {
+		next := due
+		if !d.NextAt.IsZero() {
+			next = truncated(d.NextAt)
+		}
+		_, err := tx.ExecContext(ctx, enqueueDelivery, d.Key, d.Channel, d.Recipient, d.Subscription, d.Subject,
+			d.Body, d.Payload, formatTime(next), ts)
+		if err != nil {
+			return fmt.Errorf("delivery: %w", writeError(err))
+		}
+	}
+	return nil
+}
+
 // RecordFiring writes f in one transaction unless the rule is in its
 // cooldown on the account. SQLite runs one write transaction at a time
 // (BEGIN IMMEDIATE), so the cooldown check and the writes cannot
@@ -115,10 +138,8 @@ const (
 // f.At when it has none. A zero f.At means the store's clock. Alerts are
 // not records of the change feed; tasks and the owner change are.
 func (db *DB) RecordFiring(ctx context.Context, f accounts.Firing) (bool, error) {
-	for i := range f.Deliveries {
-		if err := f.Deliveries[i].Validate(); err != nil {
-			return false, fmt.Errorf("delivery %d: %w", i, err)
-		}
+	if err := accounts.ValidateDeliveries(f.Deliveries); err != nil {
+		return false, err
 	}
 	now := db.now()
 	at := now
@@ -137,10 +158,8 @@ func (db *DB) RecordFiring(ctx context.Context, f accounts.Firing) (bool, error)
 		}
 		fired = true
 		ts := formatTime(now)
-		for _, a := range f.Alerts {
-			if _, err := tx.ExecContext(ctx, insertAlert, a.UserID, a.AccountID, a.RuleID, a.TaskID, a.Message, ts); err != nil {
-				return fmt.Errorf("alert: %w", writeError(err))
-			}
+		if err := notify(ctx, tx, f.Alerts, f.Deliveries, now, at); err != nil {
+			return err
 		}
 		for _, t := range f.Tasks {
 			res, err := tx.ExecContext(ctx, insertTask, append([]any{ts, ts}, taskValues(&t)...)...)
@@ -153,17 +172,6 @@ func (db *DB) RecordFiring(ctx context.Context, f accounts.Firing) (bool, error)
 			}
 			if err := logChange(ctx, tx, accounts.EntityTask, id, accounts.OpCreate, now); err != nil {
 				return err
-			}
-		}
-		for _, d := range f.Deliveries {
-			next := at
-			if !d.NextAt.IsZero() {
-				next = truncated(d.NextAt)
-			}
-			_, err := tx.ExecContext(ctx, enqueueDelivery, d.Key, d.Channel, d.Recipient, d.Subscription, d.Subject,
-				d.Body, d.Payload, formatTime(next), ts)
-			if err != nil {
-				return fmt.Errorf("delivery: %w", writeError(err))
 			}
 		}
 		if f.OwnerID == nil {
