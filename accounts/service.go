@@ -312,7 +312,12 @@ func (s *Service) checkActivity(ctx context.Context, a *Activity) error {
 	)
 }
 
+// CreateTask creates t; without CreatedBy, its creator is the actor of ctx,
+// so that a task handed to someone else can be followed by who delegated it.
 func (s *Service) CreateTask(ctx context.Context, t Task) (Task, error) {
+	if t.CreatedBy == nil {
+		t.CreatedBy = ActorFrom(ctx)
+	}
 	if err := s.checkTask(ctx, &t); err != nil {
 		return Task{}, err
 	}

@@ -60,8 +60,11 @@ type (
 	}
 	TaskFilter struct {
 		Page
-		AccountID    int64
-		AssigneeID   int64
+		AccountID  int64
+		AssigneeID int64
+		// CreatedBy keeps the tasks a user created: a delegator follows
+		// the status of what they handed to others.
+		CreatedBy    int64
 		Status       TaskStatus
 		UpdatedSince time.Time
 		// DueBefore, when set, keeps the tasks due before that day; tasks

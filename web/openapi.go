@@ -377,6 +377,7 @@ var listFilters = map[string][]*openapi3.Parameter{
 	"tasks": {
 		idParam("account_id", "tasks about this account"),
 		idParam("assignee_id", "tasks assigned to this user"),
+		idParam("created_by", "tasks this user created (delegated): a rep may list their own even when others do them"),
 		enumParam("status", enums[reflect.TypeFor[accounts.TaskStatus]()]),
 		updatedSince(),
 		boolParam("overdue", "true: the open tasks due before today in the organisation's time zone; "+

@@ -220,6 +220,7 @@ func taskFilter(q *query, p accounts.Page) accounts.TaskFilter {
 	return accounts.TaskFilter{Page: p,
 		AccountID:    q.id("account_id"),
 		AssigneeID:   q.id("assignee_id"),
+		CreatedBy:    q.id("created_by"),
 		Status:       enum(q, "status", accounts.TaskOpen, accounts.TaskDone, accounts.TaskCancelled),
 		UpdatedSince: q.time("updated_since"),
 		Overdue:      ptrValue(q.boolean("overdue")),

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -130,4 +131,67 @@ func createID(t *testing.T, s http.Handler, path, body string) int64 {
 	return decode[struct {
 		ID int64 `json:"id"`
 	}](t, r).ID
+}
+
+// TestDelegatedTasks: a task handed to someone else records who delegated
+// it, and the delegator follows its status with created_by, whoever does
+// it; others do not see it that way.
+func TestDelegatedTasks(t *testing.T) {
+	s, db := newServerWith(t, web.Config{})
+	mgr, mgrKey := credentialFor(t, db, accounts.RoleManager, "manager@example.test", accounts.CredentialAPI)
+	r1, r1Key := credentialFor(t, db, accounts.RoleRep, "r1@example.test", accounts.CredentialAPI)
+	r2, r2Key := credentialFor(t, db, accounts.RoleRep, "r2@example.test", accounts.CredentialAPI)
+	_, r3Key := credentialFor(t, db, accounts.RoleRep, "r3@example.test", accounts.CredentialAPI)
+	for _, rep := range []*accounts.User{&r1, &r2} {
+		rep.ManagerID = &mgr.ID
+		u, err := db.UpdateUser(context.Background(), *rep, rep.Version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*rep = u
+	}
+	as := func(key string) []string { return []string{"Authorization", "Bearer " + key} }
+	create := func(key, body string) accounts.Task {
+		t.Helper()
+		r := do(t, s, "POST", "/api/v1/tasks", body, as(key)...)
+		wantStatus(t, r, http.StatusCreated)
+		return decode[accounts.Task](t, r)
+	}
+	listed := func(key, query string) []int64 {
+		t.Helper()
+		r := do(t, s, "GET", "/api/v1/tasks?"+query, "", as(key)...)
+		wantStatus(t, r, http.StatusOK)
+		var out []int64
+		for _, tk := range decode[struct{ Items []accounts.Task }](t, r).Items {
+			out = append(out, tk.ID)
+		}
+		return out
+	}
+
+	fromMgr := create(mgrKey, fmt.Sprintf(`{"title":"Préparer le salon","assignee_id":%d}`, r1.ID))
+	fromRep := create(r1Key, fmt.Sprintf(`{"title":"Passer chez LAMBDA SARL","assignee_id":%d}`, r2.ID))
+	if fromMgr.CreatedBy == nil || *fromMgr.CreatedBy != mgr.ID || fromRep.CreatedBy == nil || *fromRep.CreatedBy != r1.ID {
+		t.Fatalf("created_by = %v and %v, want the manager and r1", fromMgr.CreatedBy, fromRep.CreatedBy)
+	}
+
+	// r2 does the task; r1, who delegated it, sees it done.
+	done := fromRep
+	done.Status = accounts.TaskDone
+	body, _ := json.Marshal(done)
+	r := do(t, s, "PATCH", fmt.Sprintf("/api/v1/tasks/%d", fromRep.ID), string(body), as(r2Key)...)
+	wantStatus(t, r, http.StatusOK)
+	r = do(t, s, "GET", fmt.Sprintf("/api/v1/tasks?created_by=%d", r1.ID), "", as(r1Key)...)
+	wantStatus(t, r, http.StatusOK)
+	if items := decode[struct{ Items []accounts.Task }](t, r).Items; len(items) != 1 || items[0].ID != fromRep.ID || items[0].Status != accounts.TaskDone {
+		t.Errorf("r1's delegated tasks = %+v, want task %d done", items, fromRep.ID)
+	}
+	if got := listed(mgrKey, fmt.Sprintf("created_by=%d", mgr.ID)); fmt.Sprint(got) != fmt.Sprint([]int64{fromMgr.ID}) {
+		t.Errorf("the manager's delegated tasks = %v, want [%d]", got, fromMgr.ID)
+	}
+	if got := listed(r2Key, ""); fmt.Sprint(got) != fmt.Sprint([]int64{fromRep.ID}) {
+		t.Errorf("r2's tasks = %v, want the one r1 handed over", got)
+	}
+	if got := listed(r3Key, fmt.Sprintf("created_by=%d", r1.ID)); len(got) != 0 {
+		t.Errorf("r3 lists r1's delegated tasks: %v", got)
+	}
 }

@@ -252,9 +252,18 @@ func (s *Server) routes() {
 		create: s.svc.CreateTask, get: s.svc.GetTask, update: s.svc.UpdateTask,
 		delete: s.svc.DeleteTask, list: s.svc.ListTasks, filter: taskFilter,
 		guard: func(c *gin.Context, t *accounts.Task, write bool) error {
-			return s.guardOwned(c, []*int64{&t.AssigneeID, t.CreatedBy}, t.AccountID, write)
+			people := []*int64{&t.AssigneeID, t.CreatedBy}
+			if p, _ := current(c); t.ID == 0 && t.CreatedBy == nil {
+				// A new task's creator is the caller (Service.CreateTask):
+				// handing a task to someone else is delegating it.
+				people = append(people, &p.user.ID)
+			}
+			return s.guardOwned(c, people, t.AccountID, write)
 		},
 		restrict: func(c *gin.Context, f *accounts.TaskFilter) error {
+			if p, _ := current(c); f.CreatedBy != 0 && f.CreatedBy == p.user.ID {
+				return nil // what the user delegated, whoever does it now
+			}
 			return s.restrictOwned(c, &f.AssigneeID, f.AccountID)
 		},
 	})

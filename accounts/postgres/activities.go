@@ -286,6 +286,7 @@ func (db *DB) ListTasks(ctx context.Context, f accounts.TaskFilter) ([]accounts.
 	w := newWhere(f.Page)
 	w.addID("account_id = ?", f.AccountID)
 	w.addID("assignee_id = ?", f.AssigneeID)
+	w.addID("created_by = ?", f.CreatedBy)
 	w.addString("status = ?", string(f.Status))
 	w.addSince(f.UpdatedSince)
 	if f.DueBefore != "" {

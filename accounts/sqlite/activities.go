@@ -293,6 +293,9 @@ func (db *DB) ListTasks(ctx context.Context, f accounts.TaskFilter) ([]accounts.
 	if f.AssigneeID != 0 {
 		w.add(`assignee_id = ?`, f.AssigneeID)
 	}
+	if f.CreatedBy != 0 {
+		w.add(`created_by = ?`, f.CreatedBy)
+	}
 	if f.Status != "" {
 		w.add(`status = ?`, f.Status)
 	}

@@ -420,7 +420,11 @@ func testListTasks(t *testing.T, open func(*testing.T) accounts.Store) {
 	}
 	var all []accounts.Task
 	for i, sp := range specs {
-		tk := taskFixture(t, sp.account, sp.assignee, &mgr, i)
+		by := &mgr
+		if i == 2 {
+			by = &rep // the rep handed a task to the manager
+		}
+		tk := taskFixture(t, sp.account, sp.assignee, by, i)
 		tk.Status, tk.Due = sp.status, sp.due
 		all = append(all, mustCreate(t, "CreateTask", w.ctx, w.s.CreateTask, tk))
 	}
@@ -442,6 +446,7 @@ func testListTasks(t *testing.T, open func(*testing.T) accounts.Store) {
 		{"other account", accounts.TaskFilter{AccountID: *a2}, func(tk accounts.Task) bool { return sameID(tk.AccountID, *a2) }, true},
 		{"assignee", accounts.TaskFilter{AssigneeID: rep}, func(tk accounts.Task) bool { return tk.AssigneeID == rep }, true},
 		{"other assignee", accounts.TaskFilter{AssigneeID: mgr}, func(tk accounts.Task) bool { return tk.AssigneeID == mgr }, true},
+		{"created by", accounts.TaskFilter{CreatedBy: rep}, func(tk accounts.Task) bool { return sameID(tk.CreatedBy, rep) }, true},
 		{"status open", accounts.TaskFilter{Status: accounts.TaskOpen}, func(tk accounts.Task) bool { return tk.Status == accounts.TaskOpen }, true},
 		{"status done", accounts.TaskFilter{Status: accounts.TaskDone}, func(tk accounts.Task) bool { return tk.Status == accounts.TaskDone }, true},
 		{"status cancelled", accounts.TaskFilter{Status: accounts.TaskCancelled}, func(tk accounts.Task) bool { return tk.Status == accounts.TaskCancelled }, true},
