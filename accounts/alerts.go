@@ -2,6 +2,7 @@ package accounts
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -49,6 +50,19 @@ type Firing struct {
 	// OwnerID, when set, becomes the account's owner (a reassign action):
 	// an account update like any other, version bumped and logged.
 	OwnerID *int64
+	// ClearOwner removes the account's owner instead (a reassign action to
+	// the open pool), the same kind of update; at most one of OwnerID and
+	// ClearOwner is set.
+	ClearOwner bool
+}
+
+// Validate checks what a store cannot check by its constraints: the
+// deliveries (see ValidateDeliveries) and the owner change.
+func (f Firing) Validate() error {
+	if f.OwnerID != nil && f.ClearOwner {
+		return fmt.Errorf("%w: a firing sets the owner or clears it, not both", ErrInvalid)
+	}
+	return ValidateDeliveries(f.Deliveries)
 }
 
 // Reminder is what a task's reminder does when its remind-at time has come:
@@ -88,9 +102,16 @@ type RuleStore interface {
 	// account f.AccountID later than f.At - f.Cooldown (with Cooldown 0, it
 	// always writes); it reports whether it wrote. Alerts, tasks, the
 	// outbox rows, the owner change (with its change row) and the firing's
-	// own row are one transaction. Concurrent calls for one (rule, account)
-	// write at most one firing within a cooldown.
+	// own row are one transaction; when f.Validate fails, nothing is
+	// written. Concurrent calls for one (rule, account) write at most one
+	// firing within a cooldown.
 	RecordFiring(ctx context.Context, f Firing) (bool, error)
+	// RuleInputsByID returns the RuleInputs of the accounts ids by account
+	// id, with the revenue of each of the month ranges given: one read per
+	// kind of record for the whole batch, however many ids. The map holds
+	// no account outside ids; an account it leaves out has none of these
+	// inputs (a zero RuleInputs), as has an unknown one.
+	RuleInputsByID(ctx context.Context, ids []int64, revenue []MonthRange) (map[int64]RuleInputs, error)
 	// ClearFirings forgets the recorded firings of rule on the accounts
 	// given, whose condition no longer holds: the next time it holds, the
 	// rule fires again at once, cooldown or not.

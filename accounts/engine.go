@@ -1,11 +1,15 @@
 package accounts
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -14,6 +18,12 @@ import (
 // them from the account), and carries out their other actions through
 // RecordFiring, one transaction per rule and account, so that a crash
 // leaves each firing whole or absent.
+//
+// It works a batch of accounts at a time: one read of the batch's inputs
+// (RuleInputsByID), the rules run on every processor (they need no store),
+// then the writes in account and rule order; the next batch of accounts is
+// read meanwhile. A rule still in its cooldown and an account whose score
+// parts stay the same cost no write at all.
 
 // Rules configures the engine of a Service. Its zero value evaluates in
 // Europe/Paris, on the wall clock, and queues no e-mail.
@@ -47,8 +57,10 @@ func (r *Rules) zone() *time.Location {
 	return r.Zone
 }
 
-// evalBatch is how many accounts one evaluation step reads and scores.
-const evalBatch = 500
+// evalBatch is how many accounts one evaluation step reads and judges: the
+// step's queries and its score write are then a small share of the work,
+// and its records a few megabytes of memory.
+const evalBatch = 2000
 
 // RuleRun sums up an evaluation.
 type RuleRun struct {
@@ -116,23 +128,6 @@ func (s *Service) enabledRules(ctx context.Context) ([]*CompiledRule, error) {
 	}
 }
 
-// factsOf reads what a's facts need and computes them at now.
-func (s *Service) factsOf(ctx context.Context, a Account, now time.Time) (Facts, error) {
-	revenue, err := s.ListRevenue(ctx, a.ID)
-	if err != nil {
-		return Facts{}, err
-	}
-	opps, err := s.ListOpportunities(ctx, OpportunityFilter{AccountID: a.ID, Page: Page{Limit: 1000}})
-	if err != nil {
-		return Facts{}, err
-	}
-	contacts, err := s.ListContacts(ctx, ContactFilter{AccountID: a.ID, Page: Page{Limit: 1000}})
-	if err != nil {
-		return Facts{}, err
-	}
-	return FactsOf(a, revenue, opps, contacts, now, s.Rules.zone()), nil
-}
-
 // EvaluateRules runs the enabled rules on the accounts ids, or on every
 // account when ids is nil (the daily run): it stores each account's rule
 // score parts and records the firings of the rules whose condition holds.
@@ -143,8 +138,9 @@ func (s *Service) EvaluateRules(ctx context.Context, ids []int64) (RuleRun, erro
 	}
 	var run RuleRun
 	if ids != nil {
-		for from := 0; from < len(ids); from += evalBatch {
-			as, err := s.AccountsByID(ctx, ids[from:min(from+evalBatch, len(ids))])
+		step := min(evalBatch, MaxAccountsByID)
+		for from := 0; from < len(ids); from += step {
+			as, err := s.AccountsByID(ctx, ids[from:min(from+step, len(ids))])
 			if err != nil {
 				return run, err
 			}
@@ -154,49 +150,72 @@ func (s *Service) EvaluateRules(ctx context.Context, ids []int64) (RuleRun, erro
 		}
 		return run, nil
 	}
-	f := AccountFilter{Page: Page{Limit: evalBatch}}
-	for {
-		as, err := s.ListAccounts(ctx, f)
-		if err != nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // stops the reading ahead when an evaluation fails
+	for p := range s.readAhead(ctx) {
+		if p.err != nil {
+			return run, p.err
+		}
+		if err := s.evaluate(ctx, rules, p.accounts, &run); err != nil {
 			return run, err
 		}
-		if err := s.evaluate(ctx, rules, as, &run); err != nil {
-			return run, err
-		}
-		if len(as) < f.Limit {
-			return run, nil
-		}
-		f.After = as[len(as)-1].ID
 	}
+	return run, ctx.Err()
 }
 
-// evaluate runs rules on one batch of accounts.
+// page is one page of accounts, or the error that ended the reading.
+type page struct {
+	accounts []Account
+	err      error
+}
+
+// readAhead lists every account, evalBatch at a time, a page ahead of its
+// reader, until ctx is done: reading the accounts is the larger part of a
+// daily run, and it goes on while the previous page is evaluated.
+func (s *Service) readAhead(ctx context.Context) <-chan page {
+	out := make(chan page, 1)
+	go func() {
+		defer close(out)
+		f := AccountFilter{Page: Page{Limit: evalBatch}}
+		for {
+			as, err := s.ListAccounts(ctx, f)
+			select {
+			case out <- page{as, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || len(as) < f.Limit {
+				return
+			}
+			f.After = as[len(as)-1].ID
+		}
+	}()
+	return out
+}
+
+// evaluate runs rules on one batch of accounts: it reads their inputs in
+// one call, judges them in parallel, then writes in account and rule order
+// what the verdicts call for.
 func (s *Service) evaluate(ctx context.Context, rules []*CompiledRule, as []Account, run *RuleRun) error {
+	if len(as) == 0 {
+		return nil
+	}
 	now := s.Rules.now()
-	scores := make(map[int64][]ScorePart, len(as))
-	cleared := make(map[int64][]int64) // rule → accounts whose condition does not hold
-	for _, a := range as {
+	verdicts, err := s.judge(ctx, rules, as, now)
+	if err != nil {
+		return err
+	}
+	scores := make(map[int64][]ScorePart)
+	cleared := make(map[int64][]int64) // rule → accounts whose condition no longer holds
+	for i, a := range as {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		v := verdicts[i]
 		run.Accounts++
-		facts, err := s.factsOf(ctx, a, now)
-		if err != nil {
-			return err
-		}
-		var fired []*CompiledRule
-		for _, r := range rules {
-			ok, err := r.Match(facts)
-			if err != nil {
-				run.Errors++
-				continue
-			}
-			if !ok {
-				cleared[r.Rule.ID] = append(cleared[r.Rule.ID], a.ID)
-				continue
-			}
-			run.Matches++
-			fired = append(fired, r)
+		run.Matches += len(v.matched)
+		run.Errors += v.errors
+		for _, r := range v.due {
 			f, err := s.firing(ctx, r.Rule, a, now)
 			if err != nil {
 				return err
@@ -215,12 +234,18 @@ func (s *Service) evaluate(ctx context.Context, rules []*CompiledRule, as []Acco
 				}
 			}
 		}
-		// Score keeps only what the rules add; the base moves with time
-		// and is recomputed wherever the score is read.
-		scores[a.ID] = Score(0, fired).Parts[1:]
+		for _, rule := range v.cleared {
+			cleared[rule] = append(cleared[rule], a.ID)
+		}
+		// The store would skip an unchanged account too, but only after a
+		// write per account; most accounts keep their parts from one day
+		// to the next.
+		if v.rescored {
+			scores[a.ID] = scoreParts(v.matched)
+		}
 	}
-	for rule, ids := range cleared {
-		if err := s.ClearFirings(ctx, rule, ids); err != nil {
+	for _, rule := range slices.Sorted(maps.Keys(cleared)) {
+		if err := s.ClearFirings(ctx, rule, cleared[rule]); err != nil {
 			return err
 		}
 	}
@@ -229,6 +254,130 @@ func (s *Service) evaluate(ctx context.Context, rules []*CompiledRule, as []Acco
 	}
 	s.place(ctx, nil)
 	return nil
+}
+
+// verdict is what the rules make of one account, before anything is
+// written.
+type verdict struct {
+	matched []*CompiledRule // the rules whose condition holds, in id order
+	// due are the rules of matched not held back by a cooldown: those whose
+	// firing the engine works out and records.
+	due []*CompiledRule
+	// cleared are the rules with a recorded firing on the account whose
+	// condition no longer holds.
+	cleared []int64
+	// rescored says that the score parts of matched differ from those the
+	// account holds.
+	rescored bool
+	errors   int // rules whose expression failed on the account
+}
+
+// scoreParts is what matched, in id order, add to an account's score: the
+// parts of Score after the base.
+func scoreParts(matched []*CompiledRule) []ScorePart {
+	n := 0
+	for _, r := range matched {
+		n += len(r.parts)
+	}
+	parts := make([]ScorePart, 0, n)
+	for _, r := range matched {
+		parts = append(parts, r.parts...)
+	}
+	return parts
+}
+
+// sameParts reports whether matched, in id order, add the parts have.
+func sameParts(matched []*CompiledRule, have []ScorePart) bool {
+	for _, r := range matched {
+		if len(have) < len(r.parts) || !slices.Equal(r.parts, have[:len(r.parts)]) {
+			return false
+		}
+		have = have[len(r.parts):]
+	}
+	return len(have) == 0
+}
+
+// minJudged is the fewest accounts worth a worker of their own: below it,
+// starting goroutines costs more than it saves.
+const minJudged = 64
+
+// judge reads the inputs of as and runs rules on each account at now.
+func (s *Service) judge(ctx context.Context, rules []*CompiledRule, as []Account, now time.Time) ([]verdict, error) {
+	clock := newFactClock(now, s.Rules.zone())
+	ids := make([]int64, len(as))
+	for i, a := range as {
+		ids[i] = a.ID
+	}
+	inputs, err := s.RuleInputsByID(ctx, ids, clock.revenue)
+	if err != nil {
+		return nil, err
+	}
+	out := judgeAll(ctx, rules, clock, as, inputs)
+	return out, ctx.Err()
+}
+
+// judgeAll runs rules on each account of as, whose inputs are in, on one
+// worker per processor: matching is CPU work that needs no store, so it
+// spreads over the cores while the writes that follow stay in order.
+func judgeAll(ctx context.Context, rules []*CompiledRule, clock factClock, as []Account, in map[int64]RuleInputs) []verdict {
+	// In id order, the parts of a verdict's rules come in the order Score
+	// gives them, without sorting each account's.
+	rules = slices.SortedStableFunc(slices.Values(rules), func(a, b *CompiledRule) int { return cmp.Compare(a.Rule.ID, b.Rule.ID) })
+	out := make([]verdict, len(as))
+	work := func(from, to int) {
+		m := newMatcher(to - from)
+		for i := from; i < to && ctx.Err() == nil; i++ {
+			out[i] = m.judge(rules, clock, as[i], in[as[i].ID])
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), (len(as)+minJudged-1)/minJudged)
+	if workers <= 1 {
+		work(0, len(as))
+		return out
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { work(w*len(as)/workers, (w+1)*len(as)/workers) })
+	}
+	wg.Wait()
+	return out
+}
+
+// judge runs rules, in id order, on account a, whose inputs are in, at
+// clock's moment. The verdict's slices share the matcher's arrays, one
+// allocation for many accounts.
+func (m *matcher) judge(rules []*CompiledRule, clock factClock, a Account, in RuleInputs) verdict {
+	m.env.Facts = clock.facts(a, in)
+	var v verdict
+	matched, due, cleared := len(m.matched), len(m.due), len(m.cleared)
+	for _, r := range rules {
+		ok, err := m.match(r)
+		if err != nil {
+			v.errors++
+			continue
+		}
+		fired := slices.IndexFunc(in.Firings, func(f FiredAt) bool { return f.RuleID == r.Rule.ID })
+		if !ok {
+			if fired >= 0 {
+				m.cleared = append(m.cleared, r.Rule.ID)
+			}
+			continue
+		}
+		m.matched = append(m.matched, r)
+		// RecordFiring would refuse a firing within the cooldown: skipping
+		// it here spares the recipients' reads and a write transaction.
+		cooldown := time.Duration(r.Rule.CooldownDays) * 24 * time.Hour
+		if fired < 0 || cooldown <= 0 || !in.Firings[fired].At.After(clock.now.Add(-cooldown)) {
+			m.due = append(m.due, r)
+		}
+	}
+	v.matched = m.matched[matched:len(m.matched):len(m.matched)]
+	v.due = m.due[due:len(m.due):len(m.due)]
+	v.cleared = m.cleared[cleared:len(m.cleared):len(m.cleared)]
+	// Score keeps only what the rules add; the base moves with time and
+	// is recomputed wherever the score is read.
+	v.rescored = !sameParts(v.matched, a.RuleScore)
+	return v
 }
 
 // firing is what rule r does to account a now, beyond its score: nil when
@@ -266,8 +415,13 @@ func (s *Service) firing(ctx context.Context, r Rule, a Account, now time.Time) 
 				Due: DateOf(due), Status: TaskOpen, Notes: "Created by the rule " + r.Name + "."})
 			act = true
 		case ActionReassign:
-			if action.ToUserID != nil && (a.OwnerID == nil || *a.OwnerID != *action.ToUserID) {
-				f.OwnerID = action.ToUserID
+			to, clear := action.newOwner(a)
+			switch {
+			case clear && a.OwnerID != nil:
+				f.ClearOwner = true
+				act = true
+			case to != nil && (a.OwnerID == nil || *a.OwnerID != *to):
+				f.OwnerID = to
 				act = true
 			}
 		}
@@ -365,7 +519,10 @@ type RuleMatch struct {
 	Alerts   []int64 `json:"alerts"`
 	Tasks    int     `json:"tasks"`
 	Reassign *int64  `json:"reassign"`
-	Score    float64 `json:"score"` // what the rule's score actions alone give from 0
+	// ClearOwner says that a reassignment to the open pool would remove
+	// the owner.
+	ClearOwner bool    `json:"clear_owner"`
+	Score      float64 `json:"score"` // what the rule's score actions alone give from 0
 }
 
 // DryRun answers "which accounts would r match right now, and what would
@@ -388,12 +545,12 @@ func (s *Service) DryRun(ctx context.Context, r Rule, limit int, vis *Visibility
 		if err != nil {
 			return nil, 0, err
 		}
-		for _, a := range as {
-			facts, err := s.factsOf(ctx, a, now)
-			if err != nil {
-				return nil, 0, err
-			}
-			if ok, err := c.Match(facts); err != nil || !ok {
+		verdicts, err := s.judge(ctx, []*CompiledRule{c}, as, now)
+		if err != nil {
+			return nil, 0, err
+		}
+		for i, a := range as {
+			if len(verdicts[i].matched) == 0 {
 				continue
 			}
 			total++
@@ -414,7 +571,7 @@ func (s *Service) DryRun(ctx context.Context, r Rule, limit int, vis *Visibility
 						m.Alerts = append(m.Alerts, al.UserID)
 					}
 				}
-				m.Tasks, m.Reassign = len(fr.Tasks), fr.OwnerID
+				m.Tasks, m.Reassign, m.ClearOwner = len(fr.Tasks), fr.OwnerID, fr.ClearOwner
 			}
 			out = append(out, m)
 		}

@@ -14,6 +14,10 @@ var (
 	ErrConflict  = errors.New("conflict")
 	ErrStale     = errors.New("stale version") // If-Match did not match the stored version
 	ErrForbidden = errors.New("forbidden")
+	// ErrTooMany is a request that would act on more records than one
+	// request may (a mailing to too long a list): well formed, but to be
+	// narrowed.
+	ErrTooMany = errors.New("too many")
 )
 
 // FieldError is a validation error that names the field at fault.

@@ -88,25 +88,133 @@ func FactNames() []FactDoc { return slices.Clone(factDocs) }
 // FactsOf computes a's facts at now in loc (nil means DefaultZone). revenue,
 // opps and contacts are a's own; the caller selects them.
 func FactsOf(a Account, revenue []Revenue, opps []Opportunity, contacts []Contact, now time.Time, loc *time.Location) Facts {
+	clock := newFactClock(now, loc)
+	in := RuleInputs{Revenue: make([]int64, len(clock.revenue))}
+	for _, r := range revenue {
+		for i, rg := range clock.revenue {
+			if rg.Holds(r.Month) {
+				in.Revenue[i] += r.AmountCents
+			}
+		}
+	}
+	for _, o := range opps {
+		if o.Status == StatusOpen {
+			in.OpenPipelineCents += o.AmountCents
+		}
+	}
+	for _, c := range contacts {
+		for _, d := range c.Dates {
+			in.KeyDates = append(in.KeyDates, ContactDate{Contact: c.Name, KeyDate: d})
+		}
+	}
+	f := clock.facts(a, in)
+	// The facts are the caller's to keep: they must not share the
+	// account's tags nor an empty custom map with others.
+	f.Tags = slices.Clone(f.Tags)
+	if len(f.Custom) == 0 {
+		f.Custom = map[string]any{}
+	}
+	return f
+}
+
+// RuleInputs are what evaluating the rules on one account reads beyond the
+// account itself, as RuleInputsByID reads them for a batch of accounts: the
+// records its facts are computed from (see FactsOf), reduced to what the
+// facts use, and the rules' recorded firings on it.
+type RuleInputs struct {
+	// Revenue holds, for each month range asked for in its order, the sum
+	// of the account's revenue in the months of the range, in cents; nil
+	// when every sum is 0.
+	Revenue []int64
+	// OpenPipelineCents sums the amounts of its open opportunities.
+	OpenPipelineCents int64
+	// KeyDates are its contacts' key dates: contact by contact in id
+	// order, each contact's dates in their order.
+	KeyDates []ContactDate
+	// Firings are the rules' recorded firings on the account (see
+	// RecordFiring), by rule id: the engine leaves alone a rule still in its
+	// cooldown and clears only the firings that exist.
+	Firings []FiredAt
+}
+
+// MonthRange is the months from From to To, both included.
+type MonthRange struct {
+	From, To Month
+}
+
+// Holds reports whether m lies in r.
+func (r MonthRange) Holds(m Month) bool {
+	// "YYYY-MM" strings sort as the months do.
+	return m >= r.From && m <= r.To
+}
+
+// ContactDate is a contact's key date with the contact's name.
+type ContactDate struct {
+	Contact string
+	KeyDate
+}
+
+// FiredAt is when rule RuleID last fired on an account.
+type FiredAt struct {
+	RuleID int64
+	At     time.Time
+}
+
+// The month ranges of factClock.revenue, which RuleInputs.Revenue sums.
+const (
+	revenueMonth         = iota // the latest complete month
+	revenueMonthLastYear        // the same month a year before
+	revenueYTD                  // January to the latest complete month
+	revenuePrevYTD              // the same months a year before
+)
+
+// factClock is what the facts of every account share at one moment: now
+// in the organisation's zone and the month ranges that the revenue facts
+// sum, worked out once for a whole evaluation rather than per account.
+type factClock struct {
+	now     time.Time
+	loc     *time.Location
+	revenue []MonthRange
+	// noCustom stands for the custom fields of the accounts that have
+	// none: one empty map, only ever read, rather than one per account.
+	noCustom map[string]any
+}
+
+func newFactClock(now time.Time, loc *time.Location) factClock {
 	if loc == nil {
 		loc = defaultLocation()
 	}
 	now = now.In(loc)
+	y, m, _ := now.Date()
+	latest := time.Date(y, m-1, 1, 0, 0, 0, 0, loc)
+	month, lastYear := MonthOf(latest), MonthOf(latest.AddDate(-1, 0, 0))
+	january := func(m Month) Month { return m[:5] + "01" }
+	revenue := make([]MonthRange, 4)
+	revenue[revenueMonth] = MonthRange{month, month}
+	revenue[revenueMonthLastYear] = MonthRange{lastYear, lastYear}
+	revenue[revenueYTD] = MonthRange{january(month), month}
+	revenue[revenuePrevYTD] = MonthRange{january(lastYear), lastYear}
+	return factClock{now: now, loc: loc, revenue: revenue, noCustom: map[string]any{}}
+}
+
+// facts computes a's facts from in.
+func (c factClock) facts(a Account, in RuleInputs) Facts {
+	now, loc := c.now, c.loc
 	f := Facts{
 		Kind:             string(a.Kind),
 		Segment:          a.Segment,
-		Tags:             slices.Clone(a.Tags),
+		Tags:             a.Tags,
 		PotentialMonthly: euros(a.PotentialCents),
 		Qualified:        a.Qualification.QualifiedAt != nil && *a.Qualification.QualifiedAt != "",
 		Custom:           a.Custom,
 		Now:              now,
-		KeyDates:         []KeyDateFact{},
+		KeyDates:         make([]KeyDateFact, 0, len(in.KeyDates)),
 	}
 	if f.Tags == nil {
 		f.Tags = []string{}
 	}
 	if f.Custom == nil {
-		f.Custom = map[string]any{}
+		f.Custom = c.noCustom
 	}
 	if a.OwnerID != nil {
 		f.Owner = *a.OwnerID
@@ -125,68 +233,37 @@ func FactsOf(a Account, revenue []Revenue, opps []Opportunity, contacts []Contac
 		f.DaysSinceVisit = daysBetween(v, now)
 	}
 
-	y, m, _ := now.Date()
-	latest := time.Date(y, m-1, 1, 0, 0, 0, 0, loc)
-	month, monthLastYear := MonthOf(latest), MonthOf(latest.AddDate(-1, 0, 0))
-	ytdFrom, prevFrom := Month(latest.Format("2006")+"-01"), Month(latest.AddDate(-1, 0, 0).Format("2006")+"-01")
-	for _, r := range revenue {
-		v := euros(r.AmountCents)
-		if r.Month == month {
-			f.RevenueMonth += v
-		}
-		if r.Month == monthLastYear {
-			f.RevenueMonthLastYear += v
-		}
-		// "YYYY-MM" strings sort as the months do.
-		if r.Month >= ytdFrom && r.Month <= month {
-			f.RevenueYTD += v
-		}
-		if r.Month >= prevFrom && r.Month <= monthLastYear {
-			f.RevenuePrevYTD += v
-		}
+	// Sums in cents, converted once: adding euros month by month would
+	// collect float rounding errors.
+	if len(in.Revenue) == len(c.revenue) {
+		f.RevenueMonth, f.RevenueMonthLastYear = euros(in.Revenue[revenueMonth]), euros(in.Revenue[revenueMonthLastYear])
+		f.RevenueYTD, f.RevenuePrevYTD = euros(in.Revenue[revenueYTD]), euros(in.Revenue[revenuePrevYTD])
 	}
+	f.OpenPipelineAmount = euros(in.OpenPipelineCents)
 
-	for _, o := range opps {
-		if o.Status == StatusOpen {
-			f.OpenPipelineAmount += euros(o.AmountCents)
+	for _, d := range in.KeyDates {
+		t, err := d.Date.Time()
+		if err != nil {
+			continue // validation keeps these out; a bad one must not hide the others
 		}
-	}
-
-	for _, c := range contacts {
-		for _, d := range c.Dates {
-			t, err := d.Date.Time()
-			if err != nil {
-				continue // validation keeps these out; a bad one must not hide the others
-			}
-			f.KeyDates = append(f.KeyDates, KeyDateFact{
-				Label:   d.Label,
-				Date:    time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc),
-				Contact: c.Name,
-			})
-		}
+		f.KeyDates = append(f.KeyDates, KeyDateFact{
+			Label:   d.Label,
+			Date:    time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc),
+			Contact: d.Contact,
+		})
 	}
 	slices.SortStableFunc(f.KeyDates, func(a, b KeyDateFact) int { return a.Date.Compare(b.Date) })
 	return f
 }
 
 // ruleEnv is what an expression sees: the facts and the helpers, which
-// need the facts' now and so are bound per evaluation.
+// need the facts' now (see matcher).
 type ruleEnv struct {
 	Facts
 	DaysUntil   func(time.Time) int `expr:"days_until"`
 	DaysSince   func(time.Time) int `expr:"days_since"`
 	MonthOf     func(time.Time) int `expr:"month_of"`
 	NextKeyDate func(string) int    `expr:"next_key_date"`
-}
-
-func (f Facts) env() ruleEnv {
-	return ruleEnv{
-		Facts:       f,
-		DaysUntil:   func(t time.Time) int { return daysBetween(f.Now, t) },
-		DaysSince:   func(t time.Time) int { return daysBetween(t, f.Now) },
-		MonthOf:     func(t time.Time) int { return int(t.Month()) },
-		NextKeyDate: f.nextKeyDate,
-	}
 }
 
 func (f Facts) nextKeyDate(text string) int {

@@ -231,6 +231,12 @@ type PlaceFilter struct {
 	TagsAny           []string `json:"tags_any"` // at least one of these
 	// NotVisitedSince keeps accounts never visited or last visited before that day.
 	NotVisitedSince Date `json:"not_visited_since"`
+	// Layer, a territory layer, with AssigneeID keeps the accounts assigned
+	// to that user in the layer, and with Unassigned those that nobody
+	// holds there (the territory editor shows them).
+	Layer      string `json:"layer"`
+	AssigneeID int64  `json:"assignee_id"`
+	Unassigned bool   `json:"unassigned"`
 }
 
 // GeoFilter translates f for the index, checking its values.
@@ -249,6 +255,21 @@ func (p *Places) GeoFilter(f PlaceFilter) (geo.Filter, error) {
 	}
 	if f.OwnerID != 0 {
 		g.Layer, g.AssigneeIDs = OwnerLayer, []int64{f.OwnerID}
+	}
+	if f.Layer != "" || f.AssigneeID != 0 || f.Unassigned {
+		layer, err := CheckLayer("layer", f.Layer)
+		switch {
+		case err != nil:
+			return geo.Filter{}, err
+		case f.OwnerID != 0:
+			return geo.Filter{}, invalid("layer", "layer cannot be combined with owner_id")
+		case (f.AssigneeID != 0) == f.Unassigned:
+			return geo.Filter{}, invalid("layer", "layer needs either assignee_id or unassigned")
+		}
+		g.Layer, g.Unassigned = layer, f.Unassigned
+		if f.AssigneeID != 0 {
+			g.AssigneeIDs = []int64{f.AssigneeID}
+		}
 	}
 	var err error
 	if g.TagsAll, err = normalizeTags(f.TagsAll); err != nil {

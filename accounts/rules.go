@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/file"
@@ -67,9 +68,55 @@ type Action struct {
 	// Task: assigned to the account's owner, due DueInDays after firing.
 	Title     string `json:"title,omitempty"`
 	DueInDays int    `json:"due_in_days,omitempty"`
-	// Reassign: to one user, or to a named pool for whoever distributes it.
+	// Reassign: to one user, or to a pool (PoolOpen, or PoolTerritory and
+	// a layer).
 	ToUserID *int64 `json:"to_user_id,omitempty"`
 	Pool     string `json:"pool,omitempty"`
+}
+
+// The pools a reassign action may give an account to.
+const (
+	// PoolOpen removes the account's owner: it joins the accounts nobody
+	// owns, which its territories' assignees still follow and which, for a
+	// prospect, every rep sees and may take (see Visibility).
+	PoolOpen = "open"
+	// PoolTerritory followed by a layer ("territory:sales") gives the
+	// account to the assignee of the territory of that layer that holds it
+	// (see Account.Assignees); where it has none, the owner stays.
+	PoolTerritory = "territory:"
+)
+
+// newOwner is who reassign action a gives account acc to: a user, or
+// nobody when clear is set; nil and false leave the owner as it is.
+func (a Action) newOwner(acc Account) (to *int64, clear bool) {
+	switch {
+	case a.ToUserID != nil:
+		return a.ToUserID, false
+	case a.Pool == PoolOpen:
+		return nil, true
+	case strings.HasPrefix(a.Pool, PoolTerritory):
+		if id, ok := acc.Assignees[strings.TrimPrefix(a.Pool, PoolTerritory)]; ok {
+			return &id, false
+		}
+	}
+	return nil, false
+}
+
+// checkPool validates a.Pool, which may be empty, and writes it in its
+// normal form.
+func (a *Action) checkPool(field string) error {
+	pool := strings.TrimSpace(a.Pool)
+	if pool == "" || pool == PoolOpen {
+		a.Pool = pool
+		return nil
+	}
+	if layer, ok := strings.CutPrefix(pool, PoolTerritory); ok {
+		if layer, err := CheckLayer(field, layer); err == nil {
+			a.Pool = PoolTerritory + layer
+			return text(field, a.Pool, maxName)
+		}
+	}
+	return invalid(field, `%s must be "open" or "territory:<layer>"`, field)
 }
 
 // Recipient is one entry of an alert's cc list: "manager" (the manager of
@@ -111,6 +158,7 @@ func (r *Rule) Validate() error {
 type CompiledRule struct {
 	Rule    Rule // with its defaults filled
 	program *vm.Program
+	parts   []ScorePart // what the rule's score actions add (see Score)
 }
 
 // CompileRule validates r and compiles its expression.
@@ -153,7 +201,13 @@ func (r *Rule) compile() (*CompiledRule, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return &CompiledRule{Rule: *r, program: program}, nil
+	c := &CompiledRule{Rule: *r, program: program}
+	for _, a := range r.Actions {
+		if a.Type == ActionScore {
+			c.parts = append(c.parts, ScorePart{Source: "rule", RuleID: r.ID, Rule: r.Name, Mode: a.Mode, Value: a.Value})
+		}
+	}
+	return c, nil
 }
 
 func compileExpression(src string) (*vm.Program, error) {
@@ -208,10 +262,12 @@ func (a *Action) validate(field string) error {
 			required(field+".title", a.Title),
 			check(a.DueInDays >= 0, field+".due_in_days", field+".due_in_days must not be negative"))
 	case ActionReassign:
+		// The pool first: a blank one is none.
+		poolErr := a.checkPool(field + ".pool")
 		errs = append(errs,
 			check((a.ToUserID != nil) != (a.Pool != ""), field+".to_user_id", field+" needs exactly one of to_user_id and pool"),
 			check(a.ToUserID == nil || *a.ToUserID > 0, field+".to_user_id", field+".to_user_id must be a user id"),
-			text(field+".pool", a.Pool, maxName))
+			poolErr)
 	default:
 		return oneOf(field+".type", a.Type, ActionScore, ActionAlert, ActionTask, ActionReassign)
 	}
@@ -250,7 +306,40 @@ func (a *Action) stray() string {
 // on these facts (a custom field missing or of another type) gives an error
 // naming the rule, never a panic.
 func (c *CompiledRule) Match(f Facts) (bool, error) {
-	out, err := expr.Run(c.program, f.env())
+	m := newMatcher(0)
+	m.env.Facts = f
+	return m.match(c)
+}
+
+// matcher runs rules on the facts of one account at a time. It keeps one
+// VM and one environment, whose helpers are bound once to the facts it
+// holds, so that running a rule allocates only what the expression itself
+// does; that makes it unsafe for concurrent use: each worker has its own.
+type matcher struct {
+	vm  vm.VM
+	env ruleEnv
+	// The arrays that the verdicts of judge share.
+	matched, due []*CompiledRule
+	cleared      []int64
+}
+
+// newMatcher returns a matcher for about n accounts.
+func newMatcher(n int) *matcher {
+	// A few rules match an account in a realistic rule set; the arrays
+	// grow if more do.
+	m := &matcher{matched: make([]*CompiledRule, 0, 4*n), due: make([]*CompiledRule, 0, n)}
+	m.env.DaysUntil = func(t time.Time) int { return daysBetween(m.env.Now, t) }
+	m.env.DaysSince = func(t time.Time) int { return daysBetween(t, m.env.Now) }
+	m.env.MonthOf = func(t time.Time) int { return int(t.Month()) }
+	m.env.NextKeyDate = func(text string) int { return m.env.nextKeyDate(text) }
+	return m
+}
+
+// match evaluates c on the facts m holds.
+func (m *matcher) match(c *CompiledRule) (bool, error) {
+	// A pointer: the VM reads the fields through it, where a value would
+	// copy the whole environment into an interface at every run.
+	out, err := m.vm.Run(c.program, &m.env)
 	if err != nil {
 		return false, &ruleError{fmt.Sprintf("rule %d %q: %s", c.Rule.ID, c.Rule.Name, exprMessage(err)), err}
 	}
@@ -301,11 +390,7 @@ func Score(base float64, fired []*CompiledRule) ScoreBreakdown {
 	slices.SortStableFunc(rules, func(a, b *CompiledRule) int { return cmp.Compare(a.Rule.ID, b.Rule.ID) })
 	b := ScoreBreakdown{Parts: []ScorePart{{Source: "base", Value: base}}}
 	for _, r := range rules {
-		for _, a := range r.Rule.Actions {
-			if a.Type == ActionScore {
-				b.Parts = append(b.Parts, ScorePart{Source: "rule", RuleID: r.Rule.ID, Rule: r.Rule.Name, Mode: a.Mode, Value: a.Value})
-			}
-		}
+		b.Parts = append(b.Parts, r.parts...)
 	}
 	b.Total = RuleTotal(base, b.Parts[1:])
 	return b

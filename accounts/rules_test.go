@@ -98,7 +98,7 @@ func TestRuleValidate(t *testing.T) {
 				{Type: accounts.ActionScore, Mode: accounts.ScoreSet, Value: 0},
 				{Type: accounts.ActionAlert, CC: []string{"manager", " user:12", "role:admin"}, Message: strings.Repeat("m", 500)},
 				{Type: accounts.ActionTask, Title: "Call", DueInDays: 7},
-				{Type: accounts.ActionReassign, Pool: "prospects"},
+				{Type: accounts.ActionReassign, Pool: "open"},
 			}
 			r.CooldownDays = 30
 		}, nil},
@@ -119,14 +119,27 @@ func TestRuleValidate(t *testing.T) {
 		{"task", func(r *accounts.Rule) { r.Actions[0] = accounts.Action{Type: accounts.ActionTask, DueInDays: -1} }, []string{"actions[0].title", "actions[0].due_in_days"}},
 		{"reassign to nobody", func(r *accounts.Rule) { r.Actions[0] = accounts.Action{Type: accounts.ActionReassign} }, []string{"actions[0].to_user_id"}},
 		{"reassign twice over", func(r *accounts.Rule) {
-			r.Actions[0] = accounts.Action{Type: accounts.ActionReassign, ToUserID: ptr(int64(5)), Pool: "prospects"}
+			r.Actions[0] = accounts.Action{Type: accounts.ActionReassign, ToUserID: ptr(int64(5)), Pool: "open"}
 		}, []string{"actions[0].to_user_id"}},
 		{"reassign to no user", func(r *accounts.Rule) {
 			r.Actions[0] = accounts.Action{Type: accounts.ActionReassign, ToUserID: ptr(int64(0))}
 		}, []string{"actions[0].to_user_id"}},
 		{"two reassignments", func(r *accounts.Rule) {
-			r.Actions = append(r.Actions, accounts.Action{Type: accounts.ActionReassign, Pool: "a"}, accounts.Action{Type: accounts.ActionReassign, Pool: "b"})
+			r.Actions = append(r.Actions, accounts.Action{Type: accounts.ActionReassign, Pool: "open"}, accounts.Action{Type: accounts.ActionReassign, Pool: "territory:sales"})
 		}, []string{"actions[2].type"}},
+		{"reassign to a territory", func(r *accounts.Rule) {
+			r.Actions[0] = accounts.Action{Type: accounts.ActionReassign, Pool: " territory:Sales "}
+		}, nil},
+		{"blank pool", func(r *accounts.Rule) { r.Actions[0] = accounts.Action{Type: accounts.ActionReassign, Pool: "  "} }, []string{"actions[0].to_user_id"}},
+		{"unknown pool", func(r *accounts.Rule) {
+			r.Actions[0] = accounts.Action{Type: accounts.ActionReassign, Pool: "prospects"}
+		}, []string{"actions[0].pool"}},
+		{"territory pool without a layer", func(r *accounts.Rule) {
+			r.Actions[0] = accounts.Action{Type: accounts.ActionReassign, Pool: "territory: "}
+		}, []string{"actions[0].pool"}},
+		{"territory pool of owners", func(r *accounts.Rule) {
+			r.Actions[0] = accounts.Action{Type: accounts.ActionReassign, Pool: "territory:" + accounts.OwnerLayer}
+		}, []string{"actions[0].pool"}},
 		{"field of another type", func(r *accounts.Rule) {
 			r.Actions[0] = accounts.Action{Type: accounts.ActionTask, Title: "Call", Message: "lost"}
 		}, []string{"actions[0].message"}},
@@ -149,12 +162,16 @@ func TestRuleValidate(t *testing.T) {
 func TestRuleValidateFillsDefaults(t *testing.T) {
 	r := rule("true")
 	r.Name = " Dormant clients "
-	r.Actions = append(r.Actions, accounts.Action{Type: accounts.ActionAlert, Message: "m", CC: []string{" manager "}})
+	r.Actions = append(r.Actions, accounts.Action{Type: accounts.ActionAlert, Message: "m", CC: []string{" manager "}},
+		accounts.Action{Type: accounts.ActionReassign, Pool: " territory: Sales"})
 	if err := r.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	if r.Name != "Dormant clients" || r.Actions[0].Mode != accounts.ScoreAdd || r.Actions[1].CC[0] != "manager" {
 		t.Errorf("got name %q, mode %q, cc %q; want trimmed name, add, trimmed cc", r.Name, r.Actions[0].Mode, r.Actions[1].CC[0])
+	}
+	if got := r.Actions[2].Pool; got != "territory:sales" {
+		t.Errorf("got pool %q, want the layer as territories write it, %q", got, "territory:sales")
 	}
 }
 
@@ -201,8 +218,8 @@ func TestRuleJSON(t *testing.T) {
 	}
 
 	var a accounts.Action
-	if err := json.Unmarshal([]byte(`{"type":"reassign","pool":"prospects"}`), &a); err != nil || a.Pool != "prospects" || a.ToUserID != nil {
-		t.Errorf("got %+v, %v; want a reassignment to the prospects pool", a, err)
+	if err := json.Unmarshal([]byte(`{"type":"reassign","pool":"open"}`), &a); err != nil || a.Pool != "open" || a.ToUserID != nil {
+		t.Errorf("got %+v, %v; want a reassignment to the open pool", a, err)
 	}
 }
 

@@ -11,7 +11,8 @@ import (
 )
 
 // Report search finds accounts by what their activities (subject and
-// report) and their contacts' notes say. It is French-aware: case and
+// report) and their contacts' notes say, and by their own names. It is
+// French-aware: case and
 // accents are ignored, and words are compared by stem, so that "livraison"
 // finds "Livraisons retardées" and "rupture" finds "ruptures".
 //
@@ -44,7 +45,8 @@ const (
 	MaxSearchAccountID = 20000 // the most ids ReportQuery.AccountIDs holds
 )
 
-// ReportQuery is a full-text search of activity reports and contact notes.
+// ReportQuery is a full-text search of activity reports, contact notes and
+// account names.
 type ReportQuery struct {
 	Text string // see the query syntax above
 	// AccountIDs, when not nil, keeps only the accounts listed (an empty,
@@ -54,12 +56,14 @@ type ReportQuery struct {
 }
 
 // ReportHit is one account whose records match a ReportQuery, with the
-// record that matches best. Exactly one of ActivityID and ContactID is set.
+// record that matches best: an activity (ActivityID), a contact
+// (ContactID), or, when neither is set, the account's name.
 type ReportHit struct {
 	AccountID  int64
 	ActivityID int64 // the best matching activity (subject and report)
 	ContactID  int64 // or the best matching contact (notes)
-	// Matches counts the account's records that match.
+	// Matches counts the account's records that match, its name counting
+	// as one.
 	Matches int
 	// Rank is the relevance of the best record, higher first; it orders
 	// one answer and means nothing across stores or queries.
@@ -350,7 +354,7 @@ const (
 )
 
 // RecordText is the text a snippet is cut from: an activity's subject and
-// report, or a contact's notes (empty subject).
+// report, or a contact's notes or an account's name (empty subject).
 func RecordText(subject, body string) string {
 	if subject == "" || body == "" {
 		return subject + body

@@ -148,6 +148,8 @@ type IdempotentResponse struct {
 type Store interface {
 	RuleStore
 	AuthStore
+	WebhookStore
+	MailingStore
 
 	CreateUser(ctx context.Context, u User) (User, error)
 	GetUser(ctx context.Context, id int64) (User, error)
@@ -204,9 +206,10 @@ type Store interface {
 	UpdateActivity(ctx context.Context, a Activity, version int64) (Activity, error)
 	DeleteActivity(ctx context.Context, id, version int64) error
 	ListActivities(ctx context.Context, f ActivityFilter) ([]Activity, error)
-	// SearchReports finds the accounts whose activities (subject, report)
-	// or contacts (notes) match q, validated, best rank first, ties by
-	// account id, at most q.Limit; every write is searchable once committed.
+	// SearchReports finds the accounts whose activities (subject, report),
+	// contacts (notes) or names match q, validated, best rank first, ties
+	// by account id, at most q.Limit; every write is searchable once
+	// committed.
 	SearchReports(ctx context.Context, q ReportQuery) ([]ReportHit, error)
 	// BookActivities inserts as, which all belong to one owner, or none of
 	// them. It fails with ErrConflict, naming the activity in the way, if one

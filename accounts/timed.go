@@ -355,6 +355,11 @@ func (tm timed) ClearFirings(ctx context.Context, ruleID int64, accountIDs []int
 	return tm.Store.ClearFirings(ctx, ruleID, accountIDs)
 }
 
+func (tm timed) RuleInputsByID(ctx context.Context, ids []int64, revenue []MonthRange) (map[int64]RuleInputs, error) {
+	defer tm.since("RuleInputsByID", time.Now())
+	return tm.Store.RuleInputsByID(ctx, ids, revenue)
+}
+
 func (tm timed) SetRuleScores(ctx context.Context, scores map[int64][]ScorePart) error {
 	defer tm.since("SetRuleScores", time.Now())
 	return tm.Store.SetRuleScores(ctx, scores)

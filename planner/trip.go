@@ -88,11 +88,67 @@ func (t Tariff) Cost(o Option) Costing {
 	return c
 }
 
-// Recommend returns the index of the option to take and why, or -1 when
-// none is feasible. Among the feasible options that keep every day within
-// the driving limit it takes the highest net value (value priced by the
-// tariff minus cost); a tie goes to the shorter trip.
-func (t Tariff) Recommend(opts []Option) (int, string) {
+// Language is the language of the sentences the planner writes for
+// people; an unknown one is English.
+type Language string
+
+const (
+	English Language = "en"
+	French  Language = "fr"
+)
+
+// wording holds the phrases of Recommend's sentence in one language, as
+// fmt formats.
+type wording struct {
+	best, other, notPossible, overLimit, noneFits, dayOver string
+	// reason is an infeasible option and why; then joins them.
+	reason, then              string
+	sameDay, oneNight, nights string
+}
+
+var wordings = map[Language]wording{
+	English: {
+		best:        "%s: %d visits worth %.0f points for %s, a net value of %s",
+		other:       "; %s: %d visits worth %.0f points for %s, net %s",
+		notPossible: "; %s is not possible (%s)",
+		overLimit:   "; %s drives %s on day %d, over the %s limit",
+		noneFits:    "no option fits: ",
+		dayOver:     "day %d drives %s, over the %s limit",
+		reason:      "%s: %s",
+		then:        "; ",
+		sameDay:     "driving back the same day",
+		oneNight:    "staying one night",
+		nights:      "staying %d nights",
+	},
+	French: {
+		best:        "%s : %d visites valant %.0f points pour %s, soit une valeur nette de %s",
+		other:       " ; %s : %d visites valant %.0f points pour %s, net %s",
+		notPossible: " ; %s est impossible (%s)",
+		overLimit:   " ; %s fait rouler %s le jour %d, au-delà de la limite de %s",
+		noneFits:    "aucune option ne convient : ",
+		dayOver:     "le jour %d fait rouler %s, au-delà de la limite de %s",
+		reason:      "%s : %s",
+		then:        " ; ",
+		sameDay:     "rentrer le soir même",
+		oneNight:    "rester une nuit",
+		nights:      "rester %d nuits",
+	},
+}
+
+func wordingOf(l Language) wording {
+	if w, ok := wordings[l]; ok {
+		return w
+	}
+	return wordings[English]
+}
+
+// Recommend returns the index of the option to take and why, in lang, or
+// -1 when none is feasible. Among the feasible options that keep every day
+// within the driving limit it takes the highest net value (value priced by
+// the tariff minus cost); a tie goes to the shorter trip. The reasons an
+// option is infeasible are quoted as they are.
+func (t Tariff) Recommend(lang Language, opts []Option) (int, string) {
+	w := wordingOf(lang)
 	best := -1
 	var bc Costing
 	for i, o := range opts {
@@ -105,10 +161,9 @@ func (t Tariff) Recommend(opts []Option) (int, string) {
 		}
 	}
 	if best < 0 {
-		return -1, "no option fits: " + t.whyNot(opts)
+		return -1, w.noneFits + t.whyNot(w, opts)
 	}
-	why := fmt.Sprintf("%s: %d visits worth %.0f points for %s, a net value of %s", label(opts[best]), bc.Visits, bc.Value,
-		euros(bc.CostCents), euros(bc.NetCents))
+	why := fmt.Sprintf(w.best, w.label(opts[best]), bc.Visits, bc.Value, euros(bc.CostCents), euros(bc.NetCents))
 	for i, o := range opts {
 		if i == best {
 			continue
@@ -116,44 +171,43 @@ func (t Tariff) Recommend(opts []Option) (int, string) {
 		c := t.Cost(o)
 		switch {
 		case o.Infeasible != "":
-			why += fmt.Sprintf("; %s is not possible (%s)", label(o), o.Infeasible)
+			why += fmt.Sprintf(w.notPossible, w.label(o), o.Infeasible)
 		case c.TooMuchDriving > 0:
-			why += fmt.Sprintf("; %s drives %s on day %d, over the %s limit", label(o),
+			why += fmt.Sprintf(w.overLimit, w.label(o),
 				Hours(o.Days[c.TooMuchDriving-1].Driving), c.TooMuchDriving, Hours(t.MaxDriving))
 		default:
-			why += fmt.Sprintf("; %s: %d visits worth %.0f points for %s, net %s", label(o), c.Visits, c.Value,
-				euros(c.CostCents), euros(c.NetCents))
+			why += fmt.Sprintf(w.other, w.label(o), c.Visits, c.Value, euros(c.CostCents), euros(c.NetCents))
 		}
 	}
 	return best, why
 }
 
-func (t Tariff) whyNot(opts []Option) string {
+func (t Tariff) whyNot(w wording, opts []Option) string {
 	s := ""
 	for i, o := range opts {
 		if i > 0 {
-			s += "; "
+			s += w.then
 		}
 		reason := o.Infeasible
 		if reason == "" {
 			c := t.Cost(o)
-			reason = fmt.Sprintf("day %d drives %s, over the %s limit", c.TooMuchDriving,
+			reason = fmt.Sprintf(w.dayOver, c.TooMuchDriving,
 				Hours(o.Days[c.TooMuchDriving-1].Driving), Hours(t.MaxDriving))
 		}
-		s += label(o) + ": " + reason
+		s += fmt.Sprintf(w.reason, w.label(o), reason)
 	}
 	return s
 }
 
 // label names an option as a rep would.
-func label(o Option) string {
+func (w wording) label(o Option) string {
 	switch n := o.Nights(); n {
 	case 0:
-		return "driving back the same day"
+		return w.sameDay
 	case 1:
-		return "staying one night"
+		return w.oneNight
 	default:
-		return fmt.Sprintf("staying %d nights", n)
+		return fmt.Sprintf(w.nights, n)
 	}
 }
 

@@ -46,6 +46,7 @@ var routeAccess = map[string]level{
 	"PATCH /api/v1/accounts/:id":       member,
 	"DELETE /api/v1/accounts/:id":      manager,
 	"GET /api/v1/accounts/:id/revenue": member,
+	"GET /api/v1/accounts/:id/score":   member,
 	"GET /api/v1/accounts/nearby":      member,
 	"POST /api/v1/accounts/search":     member,
 	"GET /api/v1/accounts/search":      member,
@@ -63,6 +64,7 @@ var routeAccess = map[string]level{
 	"GET /api/v1/opportunities/:id":    member,
 	"PATCH /api/v1/opportunities/:id":  member,
 	"DELETE /api/v1/opportunities/:id": member,
+	"GET /api/v1/pipeline":             member, // the opportunities of the accounts the user sees
 	"GET /api/v1/activities":           member,
 	"POST /api/v1/activities":          member,
 	"GET /api/v1/activities/:id":       member,
@@ -99,6 +101,14 @@ var routeAccess = map[string]level{
 	"GET /api/v1/rules/facts":      member,
 	"GET /api/v1/alerts":           member,
 	"POST /api/v1/alerts/:id/read": member,
+
+	"GET /api/v1/webhooks":             admin,
+	"POST /api/v1/webhooks":            admin,
+	"GET /api/v1/webhooks/:id":         admin,
+	"PATCH /api/v1/webhooks/:id":       admin,
+	"DELETE /api/v1/webhooks/:id":      admin,
+	"POST /api/v1/webhooks/:id/rotate": admin,
+	"POST /api/v1/mailings":            manager, // to the accounts the caller sees
 }
 
 // accessOf is the level of a route; ok is false for a route that declares none.

@@ -413,12 +413,7 @@ func (s *Server) alternates(ctx context.Context, cs []candidate) ([]alternateOut
 // why explains a suggestion by the parts of its score: the potential in
 // k€ a month, what the overdue visit adds, and what each matching rule adds.
 func (s *Server) why(c *candidate) *whyOut {
-	base := float64(accounts.BaseScore(c.account, s.svc.Places.Now()))
-	potential := float64(c.account.PotentialCents) / 100_000
-	parts := []scorePart{{Source: "potential", Value: round1(potential)}, {Source: "overdue", Value: round1(base - potential)}}
-	for _, p := range c.account.RuleScore {
-		parts = append(parts, scorePart{Source: "rule", RuleID: p.RuleID, Rule: p.Rule, Mode: string(p.Mode), Value: round1(p.Value)})
-	}
+	_, parts := s.scoreParts(c.account)
 	return &whyOut{Score: round1(c.score), Kind: c.account.Kind, PotentialCents: c.account.PotentialCents,
 		Parts: parts, LastVisitAt: c.account.LastVisitAt, DistanceToRouteM: math.Round(c.hit.DistanceM)}
 }

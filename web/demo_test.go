@@ -52,7 +52,7 @@ func TestLambdaTrip(t *testing.T) {
 	}
 	rep := *lambda.OwnerID
 	body := fmt.Sprintf(`{"rep_id":%d,"date":"2026-11-24","appointments":[{"account_id":%d,"start":"15:00"}],"max_days":2}`, rep, lambda.ID)
-	r := do(t, s, "POST", "/api/v1/plans/trip", body)
+	r := do(t, s, "POST", "/api/v1/plans/trip", body, "Accept-Language", "en")
 	wantStatus(t, r, http.StatusOK)
 	trip := decode[tripPlan](t, r)
 	if len(trip.Options) != 2 {

@@ -48,6 +48,7 @@ var statusTable = []struct {
 	{errTooManyAttempts, http.StatusTooManyRequests, "too_many_attempts"},
 	{errTooLarge, http.StatusRequestEntityTooLarge, "too_large"},
 	{errIdempotencyMismatch, http.StatusUnprocessableEntity, "idempotency_key_reused"},
+	{accounts.ErrTooMany, http.StatusUnprocessableEntity, "too_many"},
 	{planner.ErrInfeasible, http.StatusUnprocessableEntity, "infeasible"},
 	{geo.ErrNoRoute, http.StatusUnprocessableEntity, "no_route"},
 	{errTravelTimeout, http.StatusGatewayTimeout, "travel_timeout"},

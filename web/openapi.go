@@ -14,7 +14,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/tournee/tournee/accounts"
-	"github.com/tournee/tournee/geo"
 )
 
 // apiDoc is the OpenAPI 3 document of the API. newAPIDoc describes the routes
@@ -82,7 +81,7 @@ var errorResponses = map[int]struct{ name, desc string }{
 	http.StatusConflict:              {"Conflict", "conflicts with stored data (a duplicate, a record still referred to) or with a request in flight under the same Idempotency-Key"},
 	http.StatusPreconditionFailed:    {"PreconditionFailed", "If-Match does not hold the record's current version: read it again"},
 	http.StatusRequestEntityTooLarge: {"TooLarge", "request body over the server's limit"},
-	http.StatusUnprocessableEntity:   {"Unprocessable", "Idempotency-Key already used for another request (idempotency_key_reused), a plan whose fixed appointments cannot be kept (infeasible) or places the road network cannot join (no_route)"},
+	http.StatusUnprocessableEntity:   {"Unprocessable", "Idempotency-Key already used for another request (idempotency_key_reused), a plan whose fixed appointments cannot be kept (infeasible), places the road network cannot join (no_route) or a request over too many records (too_many)"},
 	http.StatusInternalServerError:   {"Internal", "internal error; details are logged, not returned"},
 	http.StatusServiceUnavailable:    {"Unavailable", "the store does not answer"},
 	http.StatusBadGateway:            {"TravelUnavailable", "the travel-time provider failed or answered something that cannot be trusted"},
@@ -264,25 +263,23 @@ func (d *apiDoc) places() {
 		withJSON(http.StatusOK, "the accounts found, nearest first", list.NewRef()),
 		withErrors(http.StatusBadRequest))
 
-	box := openapi3.NewObjectSchema().
-		WithProperty("min", recordSchema(reflect.TypeFor[geo.Point](), false)).
-		WithProperty("max", recordSchema(reflect.TypeFor[geo.Point](), false)).
-		WithRequired([]string{"min", "max"})
-	body := openapi3.NewObjectSchema().
-		WithProperty("box", box).
-		WithProperty("polygon", describe(openapi3.NewObjectSchema(), "GeoJSON Polygon or MultiPolygon geometry ([lng, lat] positions)")).
-		WithProperty("route", describe(openapi3.NewObjectSchema(), "GeoJSON LineString geometry ([lng, lat] positions), at least 2")).
-		WithProperty("width_m", describe(openapi3.NewFloat64Schema().WithMin(1).WithMax(geo.MaxWidthM), "route corridor width in metres")).
-		WithProperty("filter", recordSchema(reflect.TypeFor[accounts.PlaceFilter](), false)).
+	body := withCriteria(openapi3.NewObjectSchema()).
 		WithProperty("limit", openapi3.NewIntegerSchema().WithMin(1).WithMax(maxWithin).WithDefault(defaultWithin)).
 		WithProperty("fields", openapi3.NewArraySchema().WithItems(openapi3.NewStringSchema())).
 		WithoutAdditionalProperties()
-	body.Description = "exactly one of box, polygon or route"
+	body.Description = "exactly one of box, polygon or route, or q alone (the whole map)"
+	found := openapi3.NewObjectSchema().WithProperty("items", arrayOf(textPlace(place).NewRef())).
+		WithRequired([]string{"items"}).WithoutAdditionalProperties()
 	d.add(http.MethodPost, "/api/v1/accounts/search", &openapi3.Operation{OperationID: "searchAccounts", Tags: []string{"accounts"},
-		Summary: "Accounts in a box or polygon (by id), or along a route (by position along it)"},
+		Summary: "Accounts in a box or polygon (by id), or along a route (by position along it); with q, those whose reports, notes or name mention it, best match first",
+		Description: "With q the text search (syntax of GET /accounts/search) runs on the accounts of the place that match the filter, " +
+			"at most 20000 of them (422 too_many beyond: draw a smaller place or filter), and the items come best match first " +
+			"(rank, ties by id), each with rank, matches, snippet and activity_id or contact_id (neither when the account's name " +
+			"matched best), beside the place's measures (distance_m, along_m): \"every account whose reports mention the " +
+			"competitor X, inside this polygon\" is one request. q alone searches the whole map."},
 		withBody(body.NewRef()),
-		withJSON(http.StatusOK, "the accounts found", list.NewRef()),
-		withErrors(http.StatusBadRequest, http.StatusRequestEntityTooLarge))
+		withJSON(http.StatusOK, "the accounts found", found.NewRef()),
+		withErrors(http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity))
 }
 
 // resource documents the CRUD routes that mount registers under

@@ -46,7 +46,9 @@ func (d *apiDoc) plans() {
 		Summary: "Compare driving back the same day with staying overnight",
 		Description: "Plans the trip over 1 to max_days days (the nights near the last appointment, then stepping back towards the " +
 			"end), prices each option (km × the rep's rate, hotel per night, per diem per day of a trip with a night away) and " +
-			"recommends the feasible one with the best value (score × value_per_point_cents) net of cost."},
+			"recommends the feasible one with the best value (score × value_per_point_cents) net of cost; why is written " +
+			"in the language of Accept-Language.",
+		Parameters: openapi3.Parameters{acceptLanguage()}},
 		withBody(d.ref("TripPlanRequest")),
 		withJSON(http.StatusOK, "the options and the recommendation", d.ref("TripPlan")),
 		withErrors(http.StatusBadRequest, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity,
@@ -54,8 +56,9 @@ func (d *apiDoc) plans() {
 	d.add(http.MethodPost, "/api/v1/plans/book", &openapi3.Operation{OperationID: "bookVisits", Tags: []string{"plans"},
 		Summary: "Book chosen visits as planned activities, all or none",
 		Description: "409 when a visit no longer fits: another activity of the rep overlaps it, the account is closed then, or " +
-			"the drive from the stop before or to the stop after no longer fits.",
-		Parameters: openapi3.Parameters{d.param(paramIdempotencyKey)}},
+			"the drive from the stop before or to the stop after no longer fits. Each visit's subject is written in the " +
+			"language of Accept-Language (\"Visite : LAMBDA SARL\").",
+		Parameters: openapi3.Parameters{d.param(paramIdempotencyKey), acceptLanguage()}},
 		withBody(d.ref("BookingRequest")),
 		withJSON(http.StatusCreated, "the planned visits created", d.ref("BookedVisits")),
 		withErrors(http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity,

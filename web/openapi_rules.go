@@ -16,7 +16,10 @@ func (d *apiDoc) rules() {
 	d.add(http.MethodPost, "/api/v1/rules/dry-run", &openapi3.Operation{OperationID: "dryRunRule", Tags: []string{"rules"},
 		Summary: "Which accounts a rule would match now, and what it would do",
 		Description: "The body is a rule as it would be saved (it is not). The answer lists the first matches in id order " +
-			"with the users an alert would reach, the tasks and reassignment it would make and the score it adds; total counts all. " +
+			"with the users an alert would reach, the tasks and reassignment it would make (reassign: the new owner; " +
+			"clear_owner: a reassignment to the open pool removes the owner) and the score it adds; total counts all. " +
+			"A reassign action names to_user_id or a pool: \"open\" (no owner) or \"territory:<layer>\" (the assignee " +
+			"of the account's territory in that layer, the owner staying where there is none). " +
 			"An expression that does not compile is a 400 naming its line and column."},
 		withBody(inline(reflect.TypeFor[accounts.Rule](), true)),
 		withJSON(http.StatusOK, "the matches", inline(reflect.TypeFor[dryRunOut](), false)),

@@ -25,9 +25,9 @@ func (d *apiDoc) search() {
 		openapi3.NewStringSchema().WithMinLength(1).WithMaxLength(accounts.MaxSearchRunes))
 	text.Value.Required = true
 	d.add(http.MethodGet, "/api/v1/accounts/search", &openapi3.Operation{OperationID: "searchReports", Tags: []string{"accounts"},
-		Summary: "Accounts whose visit reports or contact notes mention something, best match first",
-		Description: "Full-text search of activities (subject and report) and contact notes, one item per account with its " +
-			"best matching record (activity_id or contact_id), how many of its records match, a rank (higher is better, " +
+		Summary: "Accounts whose visit reports, contact notes or names mention something, best match first",
+		Description: "Full-text search of activities (subject and report), contact notes and account names, one item per account with its " +
+			"best matching record (activity_id or contact_id; neither when its name matches best), how many of its records match, a rank (higher is better, " +
 			"meaningful within one answer only) and a snippet: HTML, the text escaped, the matching words in <mark>. " +
 			"With lat and lng each item carries distance_m; with radius_m too, only the accounts within that circle " +
 			"(and matching kind and owner_id) are searched, so that \"every account within 30 km whose reports mention " +

@@ -289,6 +289,8 @@ func TestOpenAPIResponses(t *testing.T) {
 	a.call(ok, "GET", o, "")
 	a.call(ok, "PATCH", o, `{"status":"won"}`, "If-Match", `"1"`)
 	a.call(ok, "GET", fmt.Sprintf("/api/v1/opportunities?status=won&stage_id=%d&account_id=%d&owner_id=%d", stage, full, rep), "")
+	a.call(ok, "GET", fmt.Sprintf("/api/v1/pipeline?status=won&stage_id=%d&owner_id=%d&limit=10", stage, rep), "")
+	a.call(ok, "GET", acc+"/score", "")
 
 	// Activities.
 	act := jsonID(a.call(created, "POST", "/api/v1/activities", fmt.Sprintf(`{"type":"visit","done":true,"account_id":%d,"owner_id":%d,

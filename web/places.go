@@ -79,38 +79,31 @@ func (s *Server) nearby(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.writePlaces(c, hits, fields, false)
+	return s.writePlaces(c, hits, fields, false, nil)
 }
 
-// searchRequest is the body of POST /api/v1/accounts/search: exactly one of
-// box, polygon (GeoJSON Polygon or MultiPolygon) or route (GeoJSON
-// LineString, with width_m), a filter, a limit and the fields to return.
+// searchRequest is the body of POST /api/v1/accounts/search: criteria
+// (see Criteria) with exactly one place, or q alone, a limit and the fields
+// to return.
 type searchRequest struct {
-	Box     *geo.Bounds          `json:"box"`
-	Polygon json.RawMessage      `json:"polygon"`
-	Route   json.RawMessage      `json:"route"`
-	WidthM  float64              `json:"width_m"`
-	Filter  accounts.PlaceFilter `json:"filter"`
-	Limit   int                  `json:"limit"`
-	Fields  []string             `json:"fields"`
+	Criteria
+	Limit  int      `json:"limit"`
+	Fields []string `json:"fields"`
 }
 
 // search answers POST /api/v1/accounts/search: accounts in a box (by id), in
 // a polygon (by id) or along a route (by position along it, with distance_m
-// to the route and along_m from its start).
+// to the route and along_m from its start). With q, only the accounts whose
+// reports, notes or name match it, best match first, each with its rank
+// and snippet: "every account whose reports mention the competitor X,
+// inside this polygon" is one request.
 func (s *Server) search(c *gin.Context) error {
 	var r searchRequest
 	if err := decodeJSON(c, &r); err != nil {
 		return err
 	}
-	shapes := 0
-	for _, given := range []bool{r.Box != nil, len(r.Polygon) > 0, len(r.Route) > 0} {
-		if given {
-			shapes++
-		}
-	}
-	if shapes != 1 {
-		return &accounts.FieldError{Field: "box", Message: "give exactly one of box, polygon or route"}
+	if n := r.places(); n > 1 || n == 0 && !r.text() {
+		return &accounts.FieldError{Field: "box", Message: "give exactly one of box, polygon or route (or only q)"}
 	}
 	if r.Limit == 0 {
 		r.Limit = defaultWithin
@@ -118,41 +111,22 @@ func (s *Server) search(c *gin.Context) error {
 	if r.Limit < 1 || r.Limit > maxWithin {
 		return &accounts.FieldError{Field: "limit", Message: fmt.Sprintf("limit must be between 1 and %d", maxWithin)}
 	}
-	gf, err := s.svc.Places.GeoFilter(r.Filter)
+	sel, _, err := s.selectAccounts(c, r.Criteria, r.Limit)
 	if err != nil {
 		return err
 	}
-	if gf.Visible, err = s.visibleGeo(c); err != nil {
-		return err
+	hits := make([]geo.Hit, len(sel))
+	var texts map[int64]*accounts.ReportHit
+	if r.text() {
+		texts = make(map[int64]*accounts.ReportHit, len(sel))
 	}
-	ix := s.svc.Places.Index()
-	var hits []geo.Hit
-	switch {
-	case r.Box != nil:
-		if err := geo.ValidateBounds(*r.Box); err != nil {
-			return fieldOf("box", err)
+	for i, m := range sel {
+		hits[i] = m.Hit
+		if m.text != nil {
+			texts[m.ID] = m.text
 		}
-		hits, err = ix.WithinBounds(*r.Box, gf, r.Limit)
-	case len(r.Polygon) > 0:
-		area, perr := geo.ParseArea(r.Polygon)
-		if perr != nil {
-			return fieldOf("polygon", perr)
-		}
-		hits, err = ix.WithinArea(area, gf, r.Limit)
-	default:
-		route, perr := geo.ParseLineString(r.Route)
-		if perr != nil {
-			return fieldOf("route", perr)
-		}
-		if !(r.WidthM > 0 && r.WidthM <= geo.MaxWidthM) {
-			return &accounts.FieldError{Field: "width_m", Message: fmt.Sprintf("width_m must be between 1 and %d", geo.MaxWidthM)}
-		}
-		hits, err = ix.AlongRoute(route, r.WidthM, gf, r.Limit)
 	}
-	if err != nil {
-		return err
-	}
-	return s.writePlaces(c, hits, r.Fields, len(r.Route) > 0)
+	return s.writePlaces(c, hits, r.Fields, len(r.Route) > 0, texts)
 }
 
 // fieldOf names the request field a geometry error belongs to.
@@ -164,7 +138,8 @@ func fieldOf(field string, err error) error {
 // measures distance_m (and along_m for a route) and score. With fields, each
 // item holds only those; when all of them are index fields the store is not
 // read at all, which is what a mobile client polling "what is near me" wants.
-func (s *Server) writePlaces(c *gin.Context, hits []geo.Hit, fields []string, route bool) error {
+// With texts (a text search), each item also holds its text match.
+func (s *Server) writePlaces(c *gin.Context, hits []geo.Hit, fields []string, route bool, texts map[int64]*accounts.ReportHit) error {
 	if err := s.checkFields(fields); err != nil {
 		return err
 	}
@@ -207,6 +182,9 @@ func (s *Server) writePlaces(c *gin.Context, hits []geo.Hit, fields []string, ro
 			if err := writeItem(&buf, item, h, fields, route); err != nil {
 				return err
 			}
+		}
+		if t := texts[h.ID]; t != nil {
+			writeText(&buf, t)
 		}
 	}
 	buf.WriteString(`]}`)
@@ -285,6 +263,30 @@ func writeAccount(buf *bytes.Buffer, record []byte, score float32, h geo.Hit, ro
 		buf.WriteString(`,"along_m":`)
 		buf.WriteString(strconv.FormatFloat(round(h.AlongM), 'f', -1, 64))
 	}
+	buf.WriteByte('}')
+}
+
+// writeText splices the text match t into the item just written: rank,
+// matches, snippet, and activity_id or contact_id when the best match is
+// an activity or a contact rather than the account's name.
+func writeText(buf *bytes.Buffer, t *accounts.ReportHit) {
+	buf.Truncate(buf.Len() - 1) // the item's closing brace
+	if !bytes.HasSuffix(buf.Bytes(), []byte("{")) {
+		buf.WriteByte(',')
+	}
+	buf.WriteString(`"rank":`)
+	buf.WriteString(strconv.FormatFloat(t.Rank, 'g', -1, 64))
+	buf.WriteString(`,"matches":`)
+	buf.WriteString(strconv.Itoa(t.Matches))
+	if t.ActivityID != 0 {
+		buf.WriteString(`,"activity_id":` + strconv.FormatInt(t.ActivityID, 10))
+	}
+	if t.ContactID != 0 {
+		buf.WriteString(`,"contact_id":` + strconv.FormatInt(t.ContactID, 10))
+	}
+	snippet, _ := json.Marshal(t.Snippet) // a string always marshals
+	buf.WriteString(`,"snippet":`)
+	buf.Write(snippet)
 	buf.WriteByte('}')
 }
 

@@ -125,3 +125,118 @@ func TestLambdaRule(t *testing.T) {
 		t.Errorf("why = %+v, want the rule's part", first.Why)
 	}
 }
+
+// TestReassignToPool gives reassign actions their pools: "territory:<layer>"
+// hands an account to the assignee of the territory of that layer that
+// holds it (and leaves an account no territory holds with its owner),
+// "open" removes the owner, so that an unowned prospect is there for every
+// rep to see. The dry run says which each would do.
+func TestReassignToPool(t *testing.T) {
+	now := time.Date(2027, 4, 24, 7, 0, 0, 0, time.UTC)
+	s, db := newServerWith(t, web.Config{Rules: &accounts.Rules{Now: func() time.Time { return now }}})
+	send := func(method, path, body string, status int) map[string]any {
+		t.Helper()
+		r := do(t, s, method, path, body)
+		wantStatus(t, r, status)
+		return decode[map[string]any](t, r)
+	}
+	id := func(m map[string]any) int64 { return int64(m["id"].(float64)) }
+	owner := func(account int64) any {
+		t.Helper()
+		return send("GET", fmt.Sprintf("/api/v1/accounts/%d", account), "", http.StatusOK)["owner_id"]
+	}
+	rep1, _ := credentialFor(t, db, accounts.RoleRep, "rep1@example.test", accounts.CredentialAPI)
+	rep2, _ := credentialFor(t, db, accounts.RoleRep, "rep2@example.test", accounts.CredentialAPI)
+	_, outsider := credentialFor(t, db, accounts.RoleRep, "rep3@example.test", accounts.CredentialAPI)
+	send("POST", "/api/v1/territories", fmt.Sprintf(`{"layer":"Sales","name":"Nantes","priority":1,"assignee_id":%d,
+		"geometry":{"type":"Polygon","coordinates":[[[-1.7,47.1],[-1.5,47.1],[-1.5,47.3],[-1.7,47.3],[-1.7,47.1]]]}}`, rep2.ID),
+		http.StatusCreated)
+	nantes := id(send("POST", "/api/v1/accounts", fmt.Sprintf(`{"kind":"prospect","name":"Prospect Nantes","lat":47.2035,
+		"lng":-1.6424,"owner_id":%d}`, rep1.ID), http.StatusCreated))
+	lyon := id(send("POST", "/api/v1/accounts", fmt.Sprintf(`{"kind":"prospect","name":"Prospect Lyon","segment":"lyon",
+		"lat":45.75,"lng":4.85,"owner_id":%d}`, rep1.ID), http.StatusCreated))
+	send("POST", "/api/v1/accounts", fmt.Sprintf(`{"kind":"client","name":"Client Nantes","lat":47.21,"lng":-1.60,
+		"owner_id":%d}`, rep1.ID), http.StatusCreated)
+
+	t.Run("invalid pools", func(t *testing.T) {
+		for _, pool := range []string{"prospects", "territory:", "territory:owner", "open:sales"} {
+			r := do(t, s, "POST", "/api/v1/rules", fmt.Sprintf(`{"name":"r","expression":"true","enabled":true,
+				"actions":[{"type":"reassign","pool":%q}]}`, pool))
+			wantStatus(t, r, http.StatusBadRequest)
+			if msg := r.Body.String(); !strings.Contains(msg, `"field":"actions[0].pool"`) {
+				t.Errorf("pool %q: %s, want an error on field actions[0].pool", pool, msg)
+			}
+		}
+	})
+
+	type match struct {
+		AccountID  int64  `json:"account_id"`
+		Reassign   *int64 `json:"reassign"`
+		ClearOwner bool   `json:"clear_owner"`
+	}
+	dryRun := func(rule string) map[int64]match {
+		t.Helper()
+		r := do(t, s, "POST", "/api/v1/rules/dry-run", rule)
+		wantStatus(t, r, http.StatusOK)
+		out := map[int64]match{}
+		for _, m := range decode[struct{ Matches []match }](t, r).Matches {
+			out[m.AccountID] = m
+		}
+		return out
+	}
+
+	t.Run("territory", func(t *testing.T) {
+		rule := `{"name":"Prospects au secteur","expression":"kind == \"prospect\" && !qualified","enabled":true,
+			"actions":[{"type":"reassign","pool":" territory:Sales"}]}`
+		dry := dryRun(rule)
+		if m := dry[nantes]; m.Reassign == nil || *m.Reassign != rep2.ID || m.ClearOwner {
+			t.Errorf("dry run on the prospect in the territory: %+v, want a reassignment to %d", m, rep2.ID)
+		}
+		if m, ok := dry[lyon]; !ok || m.Reassign != nil || m.ClearOwner {
+			t.Errorf("dry run on the prospect outside it: %+v (listed %v), want a match that keeps its owner", m, ok)
+		}
+		created := send("POST", "/api/v1/rules", rule, http.StatusCreated)
+		if pool := created["actions"].([]any)[0].(map[string]any)["pool"]; pool != "territory:sales" {
+			t.Errorf("stored pool %q, want %q", pool, "territory:sales")
+		}
+		run := decode[accounts.RuleRun](t, do(t, s, "POST", "/api/v1/rules/evaluate", ""))
+		if run.Matches != 2 || run.Fired != 1 {
+			t.Errorf("evaluation = %+v, want two matches and one firing", run)
+		}
+		if got := owner(nantes); got != float64(rep2.ID) {
+			t.Errorf("owner of the prospect in the territory = %v, want %d", got, rep2.ID)
+		}
+		if got := owner(lyon); got != float64(rep1.ID) {
+			t.Errorf("owner of the prospect outside it = %v, want %d still", got, rep1.ID)
+		}
+		send("PATCH", fmt.Sprintf("/api/v1/rules/%d", id(created)), `{"enabled":false}`, http.StatusOK)
+	})
+
+	t.Run("open", func(t *testing.T) {
+		path := fmt.Sprintf("/api/v1/accounts/%d", lyon)
+		wantStatus(t, do(t, s, "GET", path, "", "Authorization", "Bearer "+outsider), http.StatusNotFound)
+		rule := `{"name":"Lyon au pot commun","expression":"segment == \"lyon\"","enabled":true,
+			"actions":[{"type":"reassign","pool":"open"}]}`
+		if m := dryRun(rule)[lyon]; m.Reassign != nil || !m.ClearOwner {
+			t.Errorf("dry run: %+v, want the owner cleared", m)
+		}
+		send("POST", "/api/v1/rules", rule, http.StatusCreated)
+		run := decode[accounts.RuleRun](t, do(t, s, "POST", "/api/v1/rules/evaluate", ""))
+		if run.Matches != 1 || run.Fired != 1 {
+			t.Errorf("evaluation = %+v, want one match that fired", run)
+		}
+		if got := owner(lyon); got != nil {
+			t.Errorf("owner after a reassignment to the open pool = %v, want none", got)
+		}
+		// Every rep now sees the prospect, to take it.
+		wantStatus(t, do(t, s, "GET", path, "", "Authorization", "Bearer "+outsider), http.StatusOK)
+		// With no owner left to remove, the rule has nothing to do.
+		if m := dryRun(rule)[lyon]; m.ClearOwner {
+			t.Errorf("dry run on an unowned account: %+v, want nothing to clear", m)
+		}
+		run = decode[accounts.RuleRun](t, do(t, s, "POST", "/api/v1/rules/evaluate", ""))
+		if run.Matches != 1 || run.Fired != 0 {
+			t.Errorf("evaluation again = %+v, want one match and no firing", run)
+		}
+	})
+}

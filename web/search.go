@@ -28,8 +28,9 @@ type reportItem struct {
 }
 
 // searchReports answers GET /api/v1/accounts/search: the accounts whose
-// activity reports or contact notes match q (see accounts.ReportQuery for
-// the syntax), best match first, each with a snippet of its best record.
+// activity reports, contact notes or names match q (see
+// accounts.ReportQuery for the syntax), best match first, each with a
+// snippet of its best record.
 // With lat and lng each item carries distance_m; with radius_m too, only
 // the accounts within that many metres are searched: the spatial index
 // answers that part, and its ids narrow the text search in the store, so

@@ -83,17 +83,18 @@ func (s *Server) planTripHandler(c *gin.Context) error {
 			farAt = f.at
 		}
 	}
+	lang := languageOf(c)
 	out := tripOut{}
 	var opts []planner.Option
 	for k := 1; k <= days; k++ {
-		opt, o, err := s.tripOption(ctx, r.dayRequest, q, k, farAt, tariff, vis)
+		opt, o, err := s.tripOption(ctx, r.dayRequest, q, k, farAt, tariff, vis, lang)
 		if err != nil {
 			return err
 		}
 		opts = append(opts, opt)
 		out.Options = append(out.Options, o)
 	}
-	out.Recommended, out.Why = tariff.Recommend(opts)
+	out.Recommended, out.Why = tariff.Recommend(lang.planner(), opts)
 	c.JSON(http.StatusOK, out)
 	return nil
 }
@@ -128,8 +129,8 @@ func (s *Server) tariff(r *tripRequest, rep accounts.User) (planner.Tariff, erro
 
 // tripOption plans the trip over k days: the appointments on the first,
 // each later day starting where the previous one ended, no account
-// suggested twice.
-func (s *Server) tripOption(ctx context.Context, r dayRequest, first *dayQuery, k int, far geo.Point, t planner.Tariff, vis *geo.Visibility) (planner.Option, tripOptionOut, error) {
+// suggested twice; why an option is infeasible is said in lang.
+func (s *Server) tripOption(ctx context.Context, r dayRequest, first *dayQuery, k int, far geo.Point, t planner.Tariff, vis *geo.Visibility, lang language) (planner.Option, tripOptionOut, error) {
 	home := first.end
 	stays := make([]geo.Point, k-1)
 	for d := range stays {
@@ -152,13 +153,13 @@ func (s *Server) tripOption(ctx context.Context, r dayRequest, first *dayQuery, 
 			return opt, out, err
 		}
 		if d > 0 && len(q.rep.WorkDays) > 0 && !slices.Contains(q.rep.WorkDays, q.midnight.Weekday()) {
-			opt.Infeasible = fmt.Sprintf("%s is not a working day of the rep", q.midnight.Weekday())
+			opt.Infeasible = lang.notWorkingDay(q.midnight.Weekday())
 			break
 		}
 		maps(q.exclude, visited)
 		res, err := s.planDay(ctx, q)
 		if errors.Is(err, planner.ErrInfeasible) {
-			opt.Infeasible = fmt.Sprintf("day %d (%s): %s", d+1, dr.Date, userMessage(err))
+			opt.Infeasible = lang.dayFailed(d+1, string(dr.Date), userMessage(err))
 			break
 		}
 		if err != nil {
@@ -217,6 +218,7 @@ func (s *Server) bookHandler(c *gin.Context) error {
 	if len(r.Visits) == 0 || len(r.Visits) > accounts.MaxBooking {
 		return &accounts.FieldError{Field: "visits", Message: fmt.Sprintf("visits must hold between 1 and %d visits", accounts.MaxBooking)}
 	}
+	lang := languageOf(c)
 	acts := make([]accounts.Activity, len(r.Visits))
 	for i, v := range r.Visits {
 		field := fmt.Sprintf("visits[%d].", i)
@@ -242,7 +244,7 @@ func (s *Server) bookHandler(c *gin.Context) error {
 		}
 		q.fixed = append(q.fixed, f)
 		acts[i] = accounts.Activity{Type: accounts.ActivityVisit, AccountID: &acc.ID, OwnerID: &q.rep.ID,
-			Start: q.clock(f.start), End: q.clock(f.start + f.dur), Subject: "Visit: " + acc.Name}
+			Start: q.clock(f.start), End: q.clock(f.start + f.dur), Subject: lang.visitSubject(acc.Name)}
 	}
 	route, err := s.baseRoute(ctx, q)
 	if err != nil {

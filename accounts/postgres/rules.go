@@ -141,7 +141,7 @@ func notify(ctx context.Context, tx pgx.Tx, alerts []accounts.Alert, ds []accoun
 // f.At when it has none. A zero f.At means the store's clock. Alerts are
 // not records of the change feed; tasks and the owner change are.
 func (db *DB) RecordFiring(ctx context.Context, f accounts.Firing) (bool, error) {
-	if err := accounts.ValidateDeliveries(f.Deliveries); err != nil {
+	if err := f.Validate(); err != nil {
 		return false, err
 	}
 	now := db.now()
@@ -178,8 +178,9 @@ func (db *DB) RecordFiring(ctx context.Context, f accounts.Firing) (bool, error)
 			tasks[i] = t.ID
 		}
 		var reassigned []int64
-		if f.OwnerID != nil {
-			rows, err := tx.Query(ctx, reassignAccount, *f.OwnerID, now, f.AccountID)
+		if f.OwnerID != nil || f.ClearOwner {
+			// A nil OwnerID is NULL: no owner.
+			rows, err := tx.Query(ctx, reassignAccount, f.OwnerID, now, f.AccountID)
 			if err != nil {
 				return err
 			}

@@ -11,8 +11,9 @@ import (
 )
 
 // searchReports ranks each matching record with ts_rank and keeps each
-// account's best one; %s is the tsquery built by tsQuery. $1 is NULL for
-// every account, or the ids to keep; $2 the limit.
+// account's best one; %s is the tsquery built by tsQuery. Kinds: 0 an
+// activity, 1 a contact, 2 the account's own name. $1 is NULL for every
+// account, or the ids to keep; $2 the limit.
 const searchReports = `WITH q AS (SELECT %s AS q),
 hits AS (
 	SELECT a.account_id, 0 AS kind, a.id, ts_rank(a.search, q.q)::float8 AS rank
@@ -23,6 +24,10 @@ hits AS (
 	SELECT c.account_id, 1, c.id, ts_rank(c.search, q.q)::float8
 	FROM contacts c, q
 	WHERE c.search @@ q.q AND ($1::bigint[] IS NULL OR c.account_id = ANY ($1))
+	UNION ALL
+	SELECT ac.id, 2, ac.id, ts_rank(ac.search, q.q)::float8
+	FROM accounts ac, q
+	WHERE ac.search @@ q.q AND ($1::bigint[] IS NULL OR ac.id = ANY ($1))
 )
 SELECT account_id, kind, id, rank, matches FROM (
 	SELECT account_id, kind, id, rank,
@@ -80,9 +85,10 @@ func (db *DB) SearchReports(ctx context.Context, q accounts.ReportQuery) ([]acco
 		var h accounts.ReportHit
 		var kind, id int64
 		err := r.Scan(&h.AccountID, &kind, &id, &h.Rank, &h.Matches)
-		if kind == 0 {
+		switch kind {
+		case 0:
 			h.ActivityID = id
-		} else {
+		case 1:
 			h.ContactID = id
 		}
 		return h, err
@@ -99,19 +105,23 @@ func (db *DB) SearchReports(ctx context.Context, q accounts.ReportQuery) ([]acco
 // snippets fills the snippet of each hit from its record's text, cut by
 // the same code as the SQLite store's.
 func (db *DB) snippets(ctx context.Context, hits []accounts.ReportHit, terms []accounts.SearchTerm) error {
-	var activities, contacts []int64
+	var activities, contacts, names []int64
 	for _, h := range hits {
-		if h.ActivityID != 0 {
+		switch {
+		case h.ActivityID != 0:
 			activities = append(activities, h.ActivityID)
-		} else {
+		case h.ContactID != 0:
 			contacts = append(contacts, h.ContactID)
+		default:
+			names = append(names, h.AccountID)
 		}
 	}
 	if len(hits) == 0 {
 		return nil
 	}
 	rows, err := db.pool.Query(ctx, `SELECT 0, id, subject, report FROM activities WHERE id = ANY ($1)
-		UNION ALL SELECT 1, id, '', notes FROM contacts WHERE id = ANY ($2)`, activities, contacts)
+		UNION ALL SELECT 1, id, '', notes FROM contacts WHERE id = ANY ($2)
+		UNION ALL SELECT 2, id, '', name FROM accounts WHERE id = ANY ($3)`, activities, contacts, names)
 	if err != nil {
 		return err
 	}
@@ -126,8 +136,11 @@ func (db *DB) snippets(ctx context.Context, hits []accounts.ReportHit, terms []a
 		return err
 	}
 	for i, h := range hits {
-		key := [2]int64{0, h.ActivityID}
-		if h.ContactID != 0 {
+		key := [2]int64{2, h.AccountID}
+		switch {
+		case h.ActivityID != 0:
+			key = [2]int64{0, h.ActivityID}
+		case h.ContactID != 0:
 			key = [2]int64{1, h.ContactID}
 		}
 		hits[i].Snippet = accounts.ReportSnippet(texts[key], terms)

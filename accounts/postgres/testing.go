@@ -108,7 +108,7 @@ func claimTestDatabase(ctx context.Context, admin *pgx.Conn, server, prefix stri
 
 // testTables are the tables a test writes, children first for the
 // foreign keys.
-var testTables = []string{"changes", "idempotency_keys", "deliveries", "alerts", "rule_firings", "rules",
+var testTables = []string{"changes", "idempotency_keys", "deliveries", "webhooks", "alerts", "rule_firings", "rules",
 	"account_assignments", "revenue", "contacts", "opportunities", "activities", "tasks", "territories",
 	"accounts", "stages", "credentials", "users"}
 

@@ -103,6 +103,7 @@ const (
 	state, attempts, next_at, last_error, created_at)
 	VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, '', ?) ON CONFLICT (key) DO NOTHING`
 	// reassignAccount is an account update: version and updated_at move.
+	// A NULL owner clears it.
 	reassignAccount = `UPDATE accounts SET owner_id = ?1, version = version + 1, updated_at = ?2
 	WHERE id = ?3 AND owner_id IS NOT ?1`
 )
@@ -138,7 +139,7 @@ func notify(ctx context.Context, tx *sql.Tx, alerts []accounts.Alert, ds []accou
 // f.At when it has none. A zero f.At means the store's clock. Alerts are
 // not records of the change feed; tasks and the owner change are.
 func (db *DB) RecordFiring(ctx context.Context, f accounts.Firing) (bool, error) {
-	if err := accounts.ValidateDeliveries(f.Deliveries); err != nil {
+	if err := f.Validate(); err != nil {
 		return false, err
 	}
 	now := db.now()
@@ -174,10 +175,14 @@ func (db *DB) RecordFiring(ctx context.Context, f accounts.Firing) (bool, error)
 				return err
 			}
 		}
-		if f.OwnerID == nil {
+		var owner any // NULL clears the owner
+		switch {
+		case f.OwnerID != nil:
+			owner = *f.OwnerID
+		case !f.ClearOwner:
 			return nil
 		}
-		res, err = tx.ExecContext(ctx, reassignAccount, *f.OwnerID, ts, f.AccountID)
+		res, err = tx.ExecContext(ctx, reassignAccount, owner, ts, f.AccountID)
 		if err != nil {
 			return fmt.Errorf("owner: %w", writeError(err))
 		}

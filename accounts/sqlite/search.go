@@ -52,8 +52,10 @@ func matchExpr(terms []accounts.SearchTerm) string {
 }
 
 // searchReports ranks each matching record with bm25 (negated: higher is
-// better; an activity's subject weighs twice its report) and keeps each
-// account's best one. ?2 is NULL for every account, or a JSON array of ids.
+// better; an activity's subject and an account's name weigh twice a report
+// or notes) and keeps each account's best one. Kinds: 0 an activity, 1 a
+// contact, 2 the account's own name. ?2 is NULL for every account, or a
+// JSON array of ids.
 const searchReports = `WITH hits AS (
 	SELECT a.account_id, 0 AS kind, a.id, -bm25(activity_search, 2.0, 1.0) AS rank
 	FROM activity_search JOIN activities a ON a.id = activity_search.rowid
@@ -64,6 +66,11 @@ const searchReports = `WITH hits AS (
 	FROM contact_search JOIN contacts c ON c.id = contact_search.rowid
 	WHERE contact_search MATCH ?1
 		AND (?2 IS NULL OR c.account_id IN (SELECT value FROM json_each(?2)))
+	UNION ALL
+	SELECT ac.id, 2, ac.id, -bm25(account_search, 2.0)
+	FROM account_search JOIN accounts ac ON ac.id = account_search.rowid
+	WHERE account_search MATCH ?1
+		AND (?2 IS NULL OR ac.id IN (SELECT value FROM json_each(?2)))
 )
 SELECT account_id, kind, id, rank, matches FROM (
 	SELECT account_id, kind, id, rank,
@@ -103,9 +110,10 @@ func (db *DB) SearchReports(ctx context.Context, q accounts.ReportQuery) ([]acco
 		if err := rows.Scan(&h.AccountID, &kind, &id, &h.Rank, &h.Matches); err != nil {
 			return nil, err
 		}
-		if kind == 0 {
+		switch kind {
+		case 0:
 			h.ActivityID = id
-		} else {
+		case 1:
 			h.ContactID = id
 		}
 		hits = append(hits, h)
@@ -118,12 +126,15 @@ func (db *DB) SearchReports(ctx context.Context, q accounts.ReportQuery) ([]acco
 
 // snippets fills the snippet of each hit from its record's text.
 func (db *DB) snippets(ctx context.Context, hits []accounts.ReportHit, terms []accounts.SearchTerm) error {
-	var activities, contacts []int64
+	var activities, contacts, names []int64
 	for _, h := range hits {
-		if h.ActivityID != 0 {
+		switch {
+		case h.ActivityID != 0:
 			activities = append(activities, h.ActivityID)
-		} else {
+		case h.ContactID != 0:
 			contacts = append(contacts, h.ContactID)
+		default:
+			names = append(names, h.AccountID)
 		}
 	}
 	texts := map[[2]int64]string{}
@@ -133,6 +144,7 @@ func (db *DB) snippets(ctx context.Context, hits []accounts.ReportHit, terms []a
 	}{
 		{activities, `SELECT id, subject, report FROM activities WHERE id IN (SELECT value FROM json_each(?))`},
 		{contacts, `SELECT id, '', notes FROM contacts WHERE id IN (SELECT value FROM json_each(?))`},
+		{names, `SELECT id, '', name FROM accounts WHERE id IN (SELECT value FROM json_each(?))`},
 	} {
 		if len(q.ids) == 0 {
 			continue
@@ -160,11 +172,18 @@ func (db *DB) snippets(ctx context.Context, hits []accounts.ReportHit, terms []a
 		}
 	}
 	for i, h := range hits {
-		key := [2]int64{0, h.ActivityID}
-		if h.ContactID != 0 {
-			key = [2]int64{1, h.ContactID}
-		}
-		hits[i].Snippet = accounts.ReportSnippet(texts[key], terms)
+		hits[i].Snippet = accounts.ReportSnippet(texts[snippetKey(h)], terms)
 	}
 	return nil
+}
+
+// snippetKey names the record of h's snippet: kind and id.
+func snippetKey(h accounts.ReportHit) [2]int64 {
+	switch {
+	case h.ActivityID != 0:
+		return [2]int64{0, h.ActivityID}
+	case h.ContactID != 0:
+		return [2]int64{1, h.ContactID}
+	}
+	return [2]int64{2, h.AccountID}
 }

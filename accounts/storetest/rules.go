@@ -20,6 +20,7 @@ func testRules(t *testing.T, open func(*testing.T) accounts.Store) {
 	t.Run("Records", func(t *testing.T) { testRuleRecords(t, open) })
 	t.Run("Firing", func(t *testing.T) { testFiring(t, open) })
 	t.Run("FiringAllOrNothing", func(t *testing.T) { testFiringAllOrNothing(t, open) })
+	t.Run("ClearOwner", func(t *testing.T) { testFiringClearsOwner(t, open) })
 	t.Run("Cooldown", func(t *testing.T) { testCooldown(t, open) })
 	t.Run("ConcurrentFirings", func(t *testing.T) { testConcurrentFirings(t, open) })
 	t.Run("DeliveryKeys", func(t *testing.T) { testDeliveryKeys(t, open) })
@@ -332,6 +333,7 @@ func testFiringAllOrNothing(t *testing.T, open func(*testing.T) accounts.Store) 
 		{"missing account", func(f *accounts.Firing) { f.AccountID = missingID }, accounts.ErrInvalid},
 		{"missing rule", func(f *accounts.Firing) { f.RuleID = missingID }, accounts.ErrInvalid},
 		{"invalid delivery", func(f *accounts.Firing) { f.Deliveries[0].Subject = "" }, accounts.ErrInvalid},
+		{"owner set and cleared", func(f *accounts.Firing) { f.ClearOwner = true }, accounts.ErrInvalid},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -361,6 +363,37 @@ func testFiringAllOrNothing(t *testing.T, open func(*testing.T) accounts.Store) 
 	t.Run("no firing left behind", func(t *testing.T) {
 		record(t, w.ctx, w.s, full(), true)
 	})
+}
+
+// testFiringClearsOwner records firings that reassign to the open pool:
+// the first removes the owner, an account update like any other; the next
+// finds no owner to remove and changes nothing but its own row.
+func testFiringClearsOwner(t *testing.T, open func(*testing.T) accounts.Store) {
+	w := newRuleWorld(t, open)
+	before, err := w.s.GetAccount(w.ctx, w.account.ID)
+	noErr(t, "GetAccount", err)
+	f := w.firing(day(1), 0)
+	f.ClearOwner = true
+	after := lastSeq(t, w.world)
+	pause()
+	record(t, w.asActor, w.s, f, true)
+	got, err := w.s.GetAccount(w.ctx, w.account.ID)
+	noErr(t, "GetAccount", err)
+	if !got.UpdatedAt.After(before.UpdatedAt) {
+		t.Errorf("account returned to the pool: got UpdatedAt %v, want later than %v", got.UpdatedAt, before.UpdatedAt)
+	}
+	want := before
+	want.Version++
+	want.OwnerID = nil
+	want.UpdatedAt = got.UpdatedAt
+	checkSame(t, "account returned to the pool", got, want)
+	checkChanges(t, w.world, after, []change{{accounts.EntityAccount, w.account.ID, accounts.OpUpdate, &w.manager.ID}})
+
+	after = lastSeq(t, w.world)
+	f.At = day(2)
+	record(t, w.asActor, w.s, f, true)
+	checkChanges(t, w.world, after, nil)
+	checkStoredAccount(t, w.world, got)
 }
 
 func testCooldown(t *testing.T, open func(*testing.T) accounts.Store) {

@@ -49,8 +49,11 @@ func Run(t *testing.T, open func(t *testing.T) accounts.Store) {
 	t.Run("Concurrency", func(t *testing.T) { testConcurrency(t, open) })
 	t.Run("Assignments", func(t *testing.T) { testAssignments(t, open) })
 	t.Run("Rules", func(t *testing.T) { testRules(t, open) })
+	t.Run("RuleInputs", func(t *testing.T) { testRuleInputs(t, open) })
 	t.Run("Reminders", func(t *testing.T) { testReminders(t, open) })
 	t.Run("Search", func(t *testing.T) { testSearch(t, open) })
+	t.Run("NameSearch", func(t *testing.T) { testNameSearch(t, open) })
+	t.Run("Webhooks", func(t *testing.T) { testWebhooks(t, open) })
 	t.Run("Auth", func(t *testing.T) { testAuth(t, open) })
 }
 

@@ -28,33 +28,14 @@ func (c config) smtpConfig() (*delivery.SMTPConfig, error) {
 	return sc, nil
 }
 
-// startAlerts starts what pushes alerts out: with an SMTP server, the
-// delivery worker over the store's outbox. It returns the rules engine's
-// settings for the web server.
+// startAlerts starts what pushes alerts and record changes out: the
+// delivery worker over the store's outbox (see newDelivery). It returns
+// the rules engine's settings for the web server, whose Wake wakes the
+// worker.
 func startAlerts(ctx context.Context, cfg config, st accounts.Store, zone *time.Location, log *slog.Logger) (*accounts.Rules, error) {
-	rules := &accounts.Rules{Zone: zone}
-	sc, err := cfg.smtpConfig()
-	if err != nil || sc == nil {
-		return rules, err
-	}
-	smtp, err := delivery.NewSMTP(*sc)
+	rules, w, err := newDelivery(cfg, st, zone, log)
 	if err != nil {
-		return nil, fmt.Errorf("TOURNEE_SMTP_*: %w", err)
-	}
-	wake := make(chan struct{}, 1)
-	rules.Email = true
-	rules.Wake = func() {
-		select {
-		case wake <- struct{}{}:
-		default: // a wake-up is already pending
-		}
-	}
-	w := &delivery.Worker{
-		Outbox:  st,
-		Senders: map[accounts.Channel]delivery.Sender{accounts.ChannelEmail: smtp},
-		Wake:    wake,
-		Observe: func(ev delivery.Event) { log.Info("alert delivery", "event", ev) },
-		OnError: func(err error) { log.Warn("outbox", "err", err) },
+		return nil, err
 	}
 	go func() {
 		if err := w.Run(ctx); err != nil {
@@ -62,6 +43,59 @@ func startAlerts(ctx context.Context, cfg config, st accounts.Store, zone *time.
 		}
 	}()
 	return rules, nil
+}
+
+// newDelivery builds the delivery worker: it always sends webhooks,
+// signed with the secret of each delivery's subscription as it stands at
+// sending time, and e-mail when an SMTP server is configured (then
+// rules.Email is on). rules.Wake wakes it after a write that queued
+// deliveries.
+func newDelivery(cfg config, st accounts.Store, zone *time.Location, log *slog.Logger) (*accounts.Rules, *delivery.Worker, error) {
+	senders := map[accounts.Channel]delivery.Sender{
+		accounts.ChannelWebhook: &delivery.Webhook{Secret: func(ctx context.Context, subscription int64) ([]byte, error) {
+			secret, err := st.WebhookSecret(ctx, subscription)
+			return []byte(secret), err
+		}},
+	}
+	rules := &accounts.Rules{Zone: zone}
+	sc, err := cfg.smtpConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	if sc != nil {
+		smtp, err := delivery.NewSMTP(*sc)
+		if err != nil {
+			return nil, nil, fmt.Errorf("TOURNEE_SMTP_*: %w", err)
+		}
+		senders[accounts.ChannelEmail] = smtp
+		rules.Email = true
+	}
+	wake := make(chan struct{}, 1)
+	rules.Wake = wakeup(wake)
+	w := &delivery.Worker{
+		Outbox:  st,
+		Senders: senders,
+		Wake:    wake,
+		// The key says which delivery; bodies and payloads stay out of
+		// the log, since they hold the organisation's data.
+		Observe: func(ev delivery.Event) {
+			log.Info("delivery", "key", ev.Delivery.Key, "channel", ev.Delivery.Channel, "outcome", ev.Outcome,
+				"attempt", ev.Delivery.Attempts, "err", ev.Err, "mark_err", ev.MarkErr)
+		},
+		OnError: func(err error) { log.Warn("outbox", "err", err) },
+	}
+	return rules, w, nil
+}
+
+// wakeup returns a function that signals ch without blocking: a wake-up
+// already pending is enough.
+func wakeup(ch chan<- struct{}) func() {
+	return func() {
+		select {
+		case ch <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // dailyRules runs every enabled rule on every account once soon after

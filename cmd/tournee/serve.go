@@ -80,7 +80,9 @@ func serve(ctx context.Context, cfg config, withDemo bool, log *slog.Logger, std
 		return fmt.Errorf("load the spatial index: %w", err)
 	}
 	log.Info("spatial index loaded", "accounts", places.Index().Len(), "took", time.Since(start).Round(time.Millisecond))
-	follow(ctx, st, places, log)
+	hooks := make(chan struct{}, 1)
+	follow(ctx, st, places, log, wakeup(hooks))
+	dispatchWebhooks(ctx, handler.Service(), hooks, log)
 	dailyRules(ctx, handler.Service(), planning.TimeZone, log)
 	taskReminders(ctx, handler.Service(), log)
 
@@ -118,14 +120,18 @@ func serve(ctx context.Context, cfg config, withDemo bool, log *slog.Logger, std
 
 // follow keeps places in step with writes of other tournee processes that
 // share the database: woken by the store's notifications when it has them
-// (PostgreSQL), and in any case every few seconds.
-func follow(ctx context.Context, st store, places *accounts.Places, log *slog.Logger) {
+// (PostgreSQL), and in any case every few seconds. Each of also is called
+// on every notification too, for the other followers of the feed.
+func follow(ctx context.Context, st store, places *accounts.Places, log *slog.Logger, also ...func()) {
 	const poll = 5 * time.Second
 	wake := make(chan struct{}, 1)
 	signal := func() {
 		select {
 		case wake <- struct{}{}:
 		default: // a wake-up is already pending
+		}
+		for _, f := range also {
+			f()
 		}
 	}
 	if l, ok := st.(interface {
