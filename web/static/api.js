@@ -1,6 +1,13 @@
 // Calls to the JSON API. Every failure becomes an ApiError carrying the
 // API's own code, message and field, so that the page can show the user
-// the same words a mobile client would.
+// the same words a mobile client would. Requests name the page's language,
+// in which the API writes the sentences meant for people.
+import { lang, register, t } from './i18n.js';
+
+register({
+  fr: { 'api.network': 'Le serveur ne répond pas.', 'api.status': 'Erreur {status}' },
+  en: { 'api.network': 'The server does not answer.', 'api.status': 'Error {status}' },
+});
 
 export class ApiError extends Error {
   constructor(status, code, message, field) {
@@ -11,8 +18,11 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(method, path, body, signal) {
-  const init = { method, headers: { Accept: 'application/json' }, signal };
+// api sends one request. options is an AbortSignal, or { signal, headers }
+// for requests that need more (If-Match).
+export async function api(method, path, body, options) {
+  const { signal, headers = {} } = options instanceof AbortSignal ? { signal: options } : options || {};
+  const init = { method, headers: { Accept: 'application/json', 'Accept-Language': lang, ...headers }, signal };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -22,7 +32,7 @@ export async function api(method, path, body, signal) {
     res = await fetch(path, init);
   } catch (err) {
     if (err.name === 'AbortError') throw err;
-    throw new ApiError(0, 'network', 'Le serveur ne répond pas.', '');
+    throw new ApiError(0, 'network', t('api.network'), '');
   }
   const text = await res.text();
   let data = null;
@@ -36,20 +46,36 @@ export async function api(method, path, body, signal) {
   if (!res.ok) {
     const e = (data && data.error) || {};
     throw new ApiError(res.status, e.code || 'http_' + res.status,
-      e.message || `Erreur ${res.status}`, e.field);
+      e.message || t('api.status', { status: res.status }), e.field);
   }
   return data;
 }
 
 // all follows next_cursor until the last page of a list.
-export async function all(path) {
+export async function all(path, signal) {
   const items = [];
   let cursor = '';
   for (;;) {
     const sep = path.includes('?') ? '&' : '?';
-    const page = await api('GET', path + (cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ''));
+    const page = await api('GET', path + (cursor ? `${sep}cursor=${encodeURIComponent(cursor)}` : ''), undefined, signal);
     items.push(...page.items);
     if (!page.next_cursor) return items;
     cursor = page.next_cursor;
   }
 }
+
+// shared reads a list that changes seldom (stages, users) once per page
+// load, for every module that needs it; a failure is forgotten, so that
+// the next caller tries again.
+const lists = new Map();
+export function shared(path) {
+  if (!lists.has(path)) {
+    const p = all(path);
+    p.catch(() => lists.delete(path));
+    lists.set(path, p);
+  }
+  return lists.get(path);
+}
+
+// ifMatch is the header that makes a write apply to the version read.
+export const ifMatch = (record) => ({ headers: { 'If-Match': `"${record.version}"` } });
