@@ -309,7 +309,7 @@ type shiftedClock struct{ by time.Duration }
 func (c *shiftedClock) Now() time.Time                         { return time.Now().Add(c.by) }
 func (c *shiftedClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
-// mailSink is an SMTP server on loopback that keeps what it receives. Held,
+// mailSink is a real SMTP server on loopback that keeps what it receives. Held,
 // it keeps every new session waiting before it answers MAIL FROM.
 type mailSink struct {
 	port int
@@ -320,7 +320,9 @@ type mailSink struct {
 	once sync.Once
 }
 
-type mailMessage struct{ to, id, subject, body string }
+// mailMessage is one message as one recipient got it; key is the
+// delivery's X-Tournee-Delivery header.
+type mailMessage struct{ to, id, key, subject, body string }
 
 func startMailSink(t *testing.T) *mailSink {
 	t.Helper()
@@ -409,7 +411,8 @@ func (s *sinkSession) Data(r io.Reader) error {
 	s.mx.mu.Lock()
 	defer s.mx.mu.Unlock()
 	for _, to := range s.to {
-		s.mx.got = append(s.mx.got, mailMessage{to: to, id: m.Header.Get("Message-Id"), subject: subject, body: string(body)})
+		s.mx.got = append(s.mx.got, mailMessage{to: to, id: m.Header.Get("Message-Id"), key: m.Header.Get("X-Tournee-Delivery"),
+			subject: subject, body: string(body)})
 	}
 	return nil
 }

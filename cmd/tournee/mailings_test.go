@@ -4,100 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"mime"
-	"mime/quotedprintable"
-	"net"
 	"net/http"
-	"net/mail"
 	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/tournee/tournee/accounts"
 	"github.com/tournee/tournee/accounts/sqlite"
 )
-
-// inbox is a real SMTP server on loopback that keeps every message it
-// accepts.
-type inbox struct {
-	port int
-	mu   sync.Mutex
-	got  []inboxMail
-}
-
-type inboxMail struct{ to, key, subject, body string }
-
-func startInbox(t *testing.T) *inbox {
-	t.Helper()
-	in := &inbox{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &inboxSession{in: in}, nil }))
-	srv.Domain = "mx.test"
-	srv.ReadTimeout, srv.WriteTimeout = time.Minute, time.Minute
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = srv.Serve(l)
-	}()
-	t.Cleanup(func() {
-		srv.Close()
-		<-done
-	})
-	in.port = l.Addr().(*net.TCPAddr).Port
-	return in
-}
-
-func (in *inbox) mails() []inboxMail {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return slices.Clone(in.got)
-}
-
-type inboxSession struct {
-	in *inbox
-	to []string
-}
-
-func (s *inboxSession) Mail(string, *smtp.MailOptions) error { return nil }
-
-func (s *inboxSession) Rcpt(to string, _ *smtp.RcptOptions) error {
-	s.to = append(s.to, to)
-	return nil
-}
-
-func (s *inboxSession) Data(r io.Reader) error {
-	m, err := mail.ReadMessage(r)
-	if err != nil {
-		return err
-	}
-	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-	if err != nil {
-		return err
-	}
-	body, err := io.ReadAll(quotedprintable.NewReader(m.Body))
-	if err != nil {
-		return err
-	}
-	s.in.mu.Lock()
-	defer s.in.mu.Unlock()
-	for _, to := range s.to {
-		s.in.got = append(s.in.got, inboxMail{to: to, key: m.Header.Get("X-Tournee-Delivery"), subject: subject, body: string(body)})
-	}
-	return nil
-}
-
-func (s *inboxSession) Reset()        { s.to = nil }
-func (s *inboxSession) Logout() error { return nil }
 
 // TestMailingEndToEnd sends a mailing to "every account whose reports
 // mention Rexalor, inside this polygon", to their buyers, through the API,
@@ -113,7 +30,7 @@ func TestMailingEndToEnd(t *testing.T) {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	in := startInbox(t)
+	in := startMailSink(t)
 	s := startStack(t, db, config{SMTPHost: "127.0.0.1", SMTPPort: strconv.Itoa(in.port), SMTPSecurity: "none",
 		SMTPFrom: "Tournée <ventes@example.com>"})
 
@@ -172,7 +89,7 @@ func TestMailingEndToEnd(t *testing.T) {
 		t.Fatalf("dry run: %+v, want 2 accounts, 2 messages, nothing enqueued and a preview", out)
 	}
 	time.Sleep(300 * time.Millisecond)
-	if got := in.mails(); len(got) != 0 {
+	if got := in.messages(); len(got) != 0 {
 		t.Fatalf("a dry run sent %d messages", len(got))
 	}
 
@@ -188,14 +105,14 @@ func TestMailingEndToEnd(t *testing.T) {
 		t.Errorf("retry answered %s, want the first answer %s", again, body)
 	}
 
-	waitFor(t, "two messages", func() bool { return len(in.mails()) >= 2 })
+	waitFor(t, "two messages", func() bool { return len(in.messages()) >= 2 })
 	time.Sleep(300 * time.Millisecond) // a third would have come by now
-	got := in.mails()
+	got := in.messages()
 	if len(got) != 2 {
 		t.Fatalf("received %d messages, want 2: %+v", len(got), got)
 	}
 	for _, b := range buyers[:2] {
-		i := slices.IndexFunc(got, func(m inboxMail) bool { return m.to == b.email })
+		i := slices.IndexFunc(got, func(m mailMessage) bool { return m.to == b.email })
 		if i < 0 {
 			t.Errorf("%s (%s) got no message", b.email, b.name)
 			continue
