@@ -74,19 +74,15 @@ func (s *Server) visibleNames(c *gin.Context, opps []accounts.Opportunity, vis *
 			ids = append(ids, o.AccountID)
 		}
 	}
-	names := make(map[int64]string, len(ids))
-	for len(ids) > 0 {
-		n := min(len(ids), accounts.MaxAccountsByID)
-		found, err := s.svc.AccountsByID(c.Request.Context(), ids[:n])
-		if err != nil {
-			return nil, err
+	found, err := s.accountsByID(c, ids)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[int64]string, len(found))
+	for _, a := range found {
+		if vis.Sees(a) {
+			names[a.ID] = a.Name
 		}
-		for _, a := range found {
-			if vis.Sees(a) {
-				names[a.ID] = a.Name
-			}
-		}
-		ids = ids[n:]
 	}
 	return names, nil
 }

@@ -142,13 +142,19 @@ func matchesPlace(e geo.Entry, f geo.Filter) bool {
 	})
 }
 
-// accountNames reads the accounts of hits, by id, in pages the store takes.
+// accountNames reads the accounts of hits, by id.
 func (s *Server) accountNames(c *gin.Context, hits []accounts.ReportHit) (map[int64]accounts.Account, error) {
-	out := make(map[int64]accounts.Account, len(hits))
 	ids := make([]int64, len(hits))
 	for i, h := range hits {
 		ids[i] = h.AccountID
 	}
+	return s.accountsByID(c, ids)
+}
+
+// accountsByID reads the accounts ids, in pages the store takes; an
+// unknown id is left out.
+func (s *Server) accountsByID(c *gin.Context, ids []int64) (map[int64]accounts.Account, error) {
+	out := make(map[int64]accounts.Account, len(ids))
 	for len(ids) > 0 {
 		n := min(len(ids), accounts.MaxAccountsByID)
 		found, err := s.svc.AccountsByID(c.Request.Context(), ids[:n])
