@@ -440,21 +440,45 @@ type Preview struct {
 // writing nothing.
 func PreviewTerritory(ctx context.Context, r AssignReader, t Territory) (Preview, error) {
 	b := t.Geometry.Bounds()
-	var before Territory
 	if t.ID != 0 {
-		old, err := r.TerritoriesIn(ctx, "", World)
+		before, err := storedTerritory(ctx, r, t.ID)
 		if err != nil {
 			return Preview{}, err
 		}
-		i := slices.IndexFunc(old, func(o Territory) bool { return o.ID == t.ID })
-		if i < 0 {
-			return Preview{}, NotFound(EntityTerritory, t.ID)
-		}
-		before = old[i]
 		if !before.Geometry.IsZero() && before.Layer == t.Layer {
 			b = union(b, before.Geometry.Bounds())
 		}
 	}
+	return preview(ctx, r, t, b, false)
+}
+
+// PreviewDeletion says what deleting territory id would change in its
+// layer: every account it holds is lost, to the territory that covers it
+// next or to no one (Accounts is 0, Gained 0).
+func PreviewDeletion(ctx context.Context, r AssignReader, id int64) (Preview, error) {
+	t, err := storedTerritory(ctx, r, id)
+	if err != nil {
+		return Preview{}, err
+	}
+	return preview(ctx, r, t, t.Geometry.Bounds(), true)
+}
+
+// storedTerritory reads territory id through r.
+func storedTerritory(ctx context.Context, r AssignReader, id int64) (Territory, error) {
+	all, err := r.TerritoriesIn(ctx, "", World)
+	if err != nil {
+		return Territory{}, err
+	}
+	i := slices.IndexFunc(all, func(o Territory) bool { return o.ID == id })
+	if i < 0 {
+		return Territory{}, NotFound(EntityTerritory, id)
+	}
+	return all[i], nil
+}
+
+// preview plans t's layer within bounds b with t saved, or removed, and
+// compares the plan with the assignments of now.
+func preview(ctx context.Context, r AssignReader, t Territory, b geo.Bounds, remove bool) (Preview, error) {
 	ts, err := r.TerritoriesIn(ctx, t.Layer, b)
 	if err != nil {
 		return Preview{}, err
@@ -474,7 +498,9 @@ func PreviewTerritory(ctx context.Context, r AssignReader, t Territory) (Preview
 	}
 	t.ID = id
 	next := slices.DeleteFunc(slices.Clone(ts), func(o Territory) bool { return o.ID == id })
-	next = append(next, t)
+	if !remove {
+		next = append(next, t)
+	}
 	p, err := PlanLayer(ctx, t.Layer, next, ls, cur)
 	if err != nil {
 		return Preview{}, err
@@ -661,6 +687,12 @@ func (s *Service) PreviewTerritory(ctx context.Context, t Territory) (Preview, e
 		return Preview{}, err
 	}
 	return PreviewTerritory(ctx, s.Store, t)
+}
+
+// PreviewDeletion says what deleting territory id would change, without
+// writing.
+func (s *Service) PreviewDeletion(ctx context.Context, id int64) (Preview, error) {
+	return PreviewDeletion(ctx, s.Store, id)
 }
 
 // PinAccount pins an account to a user in layer.

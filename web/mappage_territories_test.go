@@ -477,10 +477,19 @@ func TestMapPageTerritories(t *testing.T) {
 	}
 	shoot(t, ctx, shots, "territories-6-potential.png")
 
-	step(t, ctx, "delete the territory",
+	held := total - w.stats(t, layer).Unassigned
+	step(t, ctx, "ask to delete the territory",
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`#ter-table button[data-territory="%d"]`, saved))),
 		chromedp.Click(chromedp.CSS("#ter-delete")),
 		chromedp.WaitVisible(chromedp.CSS("#ter-confirm")),
+		chromedp.Poll[chromedp.Void](`document.getElementById('ter-preview').dataset.state === 'ready'`),
+	)
+	if lost, after := eval[string](t, ctx, `document.getElementById('ter-preview').dataset.lost`),
+		eval[string](t, ctx, `document.getElementById('ter-preview').dataset.accounts`); lost != fmt.Sprint(held) || after != "0" {
+		t.Errorf("deletion preview: %s lost, %s left; want the %d accounts it holds lost, none left", lost, after, held)
+	}
+	shoot(t, ctx, shots, "territories-7-delete.png")
+	step(t, ctx, "delete the territory",
 		chromedp.Click(chromedp.CSS("#ter-confirm-yes")),
 		chromedp.WaitVisible(chromedp.CSS("#ter-status.ok")),
 		chromedp.Poll[chromedp.Void](loaded),

@@ -53,6 +53,11 @@ func (d *apiDoc) territoryDocs() {
 		withBody(feature),
 		withJSON(http.StatusOK, "the changes", obj("gained, lost, accounts, moves (account_id, layer, from, to, territory_id), overlaps")),
 		withErrors(http.StatusBadRequest, http.StatusNotFound))
+	d.add(http.MethodGet, "/api/v1/territories/{id}/deletion", &openapi3.Operation{OperationID: "previewTerritoryDeletion", Tags: []string{"territories"},
+		Summary:    "What deleting this territory would change, without writing: the accounts it loses and who gets each (the territory that covers it next, or no one)",
+		Parameters: openapi3.Parameters{d.param(paramID)}},
+		withJSON(http.StatusOK, "the changes", obj("gained (0), lost, accounts (0), moves (account_id, layer, from, to, territory_id), overlaps (empty)")),
+		withErrors(http.StatusBadRequest, http.StatusNotFound))
 	d.add(http.MethodPut, "/api/v1/accounts/{id}/pins", &openapi3.Operation{OperationID: "pinAccount", Tags: []string{"territories"},
 		Summary:    "Pin an account to a user in a layer: the pin survives territory edits until removed",
 		Parameters: openapi3.Parameters{d.param(paramID)}},

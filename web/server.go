@@ -219,6 +219,7 @@ func (s *Server) routes() {
 	v1.GET("/territories/at", s.h(s.territoriesAt))
 	v1.GET("/territories/stats", s.h(s.territoryStats))
 	v1.POST("/territories/preview", s.h(s.previewTerritory))
+	v1.GET("/territories/:id/deletion", s.h(s.previewDeletion))
 	v1.PUT("/accounts/:id/pins", s.h(s.pinAccount))
 	v1.DELETE("/accounts/:id/pins", s.h(s.unpinAccount))
 

@@ -144,6 +144,21 @@ func (s *Server) previewTerritory(c *gin.Context) error {
 	return nil
 }
 
+// previewDeletion answers GET /territories/{id}/deletion: what deleting
+// the territory would change, without writing.
+func (s *Server) previewDeletion(c *gin.Context) error {
+	id, err := pathID(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.svc.PreviewDeletion(c.Request.Context(), id)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, p)
+	return nil
+}
+
 // pinBody is the body of PUT /accounts/{id}/pins.
 type pinBody struct {
 	Layer  string `json:"layer"`

@@ -122,6 +122,27 @@ func TestTerritoryEndpoints(t *testing.T) {
 		t.Errorf("assignees after preview: got %v, want sales:%d unchanged", got, r1)
 	}
 
+	// Preview deleting West: the account would go to nobody. The same
+	// figures as an edit that leaves it out, and nothing written.
+	w = do(t, s, "GET", fmt.Sprintf("/api/v1/territories/%d/deletion", imported[0].ID), "")
+	wantStatus(t, w, http.StatusOK)
+	del := decode[struct {
+		Gained, Lost, Accounts int
+		Moves                  []struct {
+			AccountID int64  `json:"account_id"`
+			From      *int64 `json:"from"`
+			To        *int64 `json:"to"`
+		} `json:"moves"`
+	}](t, w)
+	if del.Lost != 1 || del.Gained != 0 || del.Accounts != 0 || len(del.Moves) != 1 || del.Moves[0].AccountID != acc ||
+		del.Moves[0].From == nil || *del.Moves[0].From != r1 || del.Moves[0].To != nil {
+		t.Errorf("deletion preview: got %+v, want account %d lost from %d to nobody", del, acc, r1)
+	}
+	if got := assignees(); got["sales"] != r1 {
+		t.Errorf("assignees after deletion preview: got %v, want sales:%d unchanged", got, r1)
+	}
+	wantStatus(t, do(t, s, "GET", "/api/v1/territories/999999/deletion", ""), http.StatusNotFound)
+
 	// Pin to the other rep, then unpin.
 	w = do(t, s, "PUT", fmt.Sprintf("/api/v1/accounts/%d/pins", acc), fmt.Sprintf(`{"layer":"sales","user_id":%d}`, r2))
 	wantStatus(t, w, http.StatusOK)

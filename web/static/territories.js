@@ -37,7 +37,7 @@ register({
     'ter.save': 'Enregistrer',
     'ter.cancel': 'Annuler',
     'ter.delete': 'Supprimer',
-    'ter.confirm': 'Supprimer « {name} » ? Ses comptes passent au territoire voisin qui les couvre, ou à personne.',
+    'ter.confirm': 'Supprimer « {name} » ? Ses comptes passent au territoire voisin qui les couvre, ou à personne (détail ci-dessous).',
     'ter.confirmYes': 'Supprimer le territoire',
     'ter.confirmNo': 'Garder',
     'ter.unsaved': 'Enregistrez ou annulez d’abord les changements en cours.',
@@ -92,7 +92,7 @@ register({
     'ter.save': 'Save',
     'ter.cancel': 'Cancel',
     'ter.delete': 'Delete',
-    'ter.confirm': 'Delete “{name}”? Its accounts go to the neighbouring territory that covers them, or to nobody.',
+    'ter.confirm': 'Delete “{name}”? Its accounts go to the neighbouring territory that covers them, or to nobody (details below).',
     'ter.confirmYes': 'Delete the territory',
     'ter.confirmNo': 'Keep',
     'ter.unsaved': 'Save or cancel the changes under way first.',
@@ -731,12 +731,25 @@ export function createTerritories(section, { mapView, card }) {
     }
   }
 
-  function askDelete() {
+  // askDelete asks for confirmation, with what the deletion would move
+  // shown as the preview of an edit is.
+  async function askDelete() {
     const sel = state.selected;
     if (!sel || !sel.id) return;
     confirmText.textContent = t('ter.confirm', { name: sel.name });
     confirmBox.hidden = false;
     confirmYes.focus();
+    clearTimeout(previewTimer);
+    if (previewCtl) previewCtl.abort();
+    preview.dataset.state = 'pending';
+    preview.replaceChildren(el('p', { class: 'muted' }, t('ter.previewing')));
+    try {
+      showPreview(await api('GET', `/api/v1/territories/${sel.id}/deletion`));
+    } catch (err) {
+      showError(err);
+      preview.replaceChildren();
+      preview.dataset.state = 'error';
+    }
   }
 
   async function remove() {
