@@ -57,7 +57,10 @@ type selected struct {
 // for, the place narrows where. more reports that more accounts match, or
 // may: without a place, the text search reads at most
 // accounts.MaxReportHits accounts before the filter applies.
-func (s *Server) selectAccounts(c *gin.Context, cr Criteria, limit int) (sel []selected, more bool, err error) {
+//
+// write keeps the accounts the user may change rather than read: a mailing
+// speaks for the accounts' owners.
+func (s *Server) selectAccounts(c *gin.Context, cr Criteria, limit int, write bool) (sel []selected, more bool, err error) {
 	if cr.places() > 1 {
 		return nil, false, &accounts.FieldError{Field: "box", Message: "give exactly one of box, polygon or route (or none, to search the whole map)"}
 	}
@@ -65,9 +68,11 @@ func (s *Server) selectAccounts(c *gin.Context, cr Criteria, limit int) (sel []s
 	if err != nil {
 		return nil, false, err
 	}
-	if gf.Visible, err = s.visibleGeo(c); err != nil {
+	vis, err := s.scope(c, write)
+	if err != nil {
 		return nil, false, err
 	}
+	gf.Visible = geoScope(vis)
 	if !cr.text() {
 		hits, err := s.inPlace(cr, gf, limit+1)
 		if err != nil {

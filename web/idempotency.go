@@ -25,6 +25,11 @@ func (s *Server) idempotent(c *gin.Context) {
 		s.writeError(c, fmt.Errorf("%w: Idempotency-Key must be at most 200 characters", errBadRequest))
 		return
 	}
+	// Keys are the client's, so each user has their own: another user's
+	// retry with the same key must neither replay this answer nor block.
+	if p, ok := current(c); ok {
+		key = fmt.Sprintf("%d:%s", p.user.ID, key)
+	}
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		s.writeError(c, err)

@@ -43,7 +43,7 @@ type mailingOut struct {
 }
 
 // sendMailing answers POST /api/v1/mailings: one e-mail to each contact of
-// each account the criteria select among those the caller may read,
+// each account the criteria select among those the caller may change,
 // rendered from the templates, validated whole and then enqueued in one
 // transaction: all of them or none. With dry_run it writes nothing and
 // shows the first messages.
@@ -57,7 +57,7 @@ func (s *Server) sendMailing(c *gin.Context) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	sel, more, err := s.selectAccounts(c, r.Criteria, accounts.MaxMailingAccounts)
+	sel, more, err := s.selectAccounts(c, r.Criteria, accounts.MaxMailingAccounts, true)
 	if err != nil {
 		return err
 	}

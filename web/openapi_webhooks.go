@@ -79,7 +79,7 @@ func (d *apiDoc) webhookDocs() {
 	d.add(http.MethodPost, "/api/v1/mailings", &openapi3.Operation{OperationID: "sendMailing", Tags: []string{"mailings"},
 		Summary: "E-mail the contacts of the accounts a search selects, from templates with each account's fields",
 		Description: "The accounts are those POST /accounts/search would find with the same q, place and filter (none: the whole map), " +
-			"among those the caller may read. Subject and body are Go text/template templates over " +
+			"among those the caller may change (a manager's team's accounts; not the prospects nobody owns). Subject and body are Go text/template templates over " +
 			"{{.Account.Name}}, .Account.Kind, .Account.LegalID, .Account.Segment, .Account.Street, .Account.PostalCode, .Account.City, .Account.Country, " +
 			"{{.Contact.Name}}, .Contact.FirstName, .Contact.LastName, .Contact.Title, .Contact.Email, .Contact.Phone, " +
 			"{{.Owner.Name}}, .Owner.Email (the account's owner) and {{.Sender.Name}}, .Sender.Email; if, with and functions such as printf " +

@@ -111,7 +111,7 @@ func (s *Server) search(c *gin.Context) error {
 	if r.Limit < 1 || r.Limit > maxWithin {
 		return &accounts.FieldError{Field: "limit", Message: fmt.Sprintf("limit must be between 1 and %d", maxWithin)}
 	}
-	sel, _, err := s.selectAccounts(c, r.Criteria, r.Limit)
+	sel, _, err := s.selectAccounts(c, r.Criteria, r.Limit, false)
 	if err != nil {
 		return err
 	}

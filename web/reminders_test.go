@@ -168,6 +168,18 @@ func TestDelegatedTasks(t *testing.T) {
 		return out
 	}
 
+	// A task, even one's own, hangs only on an account one sees.
+	hidden := createID(t, s, "/api/v1/accounts", fmt.Sprintf(`{"kind":"client","name":"Chez r1","lat":45,"lng":4.8,"owner_id":%d}`, r1.ID))
+	for _, body := range []string{
+		fmt.Sprintf(`{"title":"Fouiner","assignee_id":%d,"account_id":%d}`, r1.ID, hidden),
+		fmt.Sprintf(`{"title":"Fouiner","assignee_id":%d,"created_by":%d,"account_id":%d}`, r1.ID, r1.ID, hidden),
+	} {
+		r := do(t, s, "POST", "/api/v1/tasks", body, as(r3Key)...)
+		wantStatus(t, r, http.StatusNotFound)
+	}
+	r := do(t, s, "POST", "/api/v1/tasks", `{"title":"Fouiner","assignee_id":1,"account_id":999999}`, as(r3Key)...)
+	wantStatus(t, r, http.StatusNotFound)
+
 	fromMgr := create(mgrKey, fmt.Sprintf(`{"title":"Préparer le salon","assignee_id":%d}`, r1.ID))
 	fromRep := create(r1Key, fmt.Sprintf(`{"title":"Passer chez LAMBDA SARL","assignee_id":%d}`, r2.ID))
 	if fromMgr.CreatedBy == nil || *fromMgr.CreatedBy != mgr.ID || fromRep.CreatedBy == nil || *fromRep.CreatedBy != r1.ID {
@@ -178,7 +190,7 @@ func TestDelegatedTasks(t *testing.T) {
 	done := fromRep
 	done.Status = accounts.TaskDone
 	body, _ := json.Marshal(done)
-	r := do(t, s, "PATCH", fmt.Sprintf("/api/v1/tasks/%d", fromRep.ID), string(body), as(r2Key)...)
+	r = do(t, s, "PATCH", fmt.Sprintf("/api/v1/tasks/%d", fromRep.ID), string(body), as(r2Key)...)
 	wantStatus(t, r, http.StatusOK)
 	r = do(t, s, "GET", fmt.Sprintf("/api/v1/tasks?created_by=%d", r1.ID), "", as(r1Key)...)
 	wantStatus(t, r, http.StatusOK)

@@ -189,6 +189,15 @@ func (s *Server) guardOwned(c *gin.Context, people []*int64, accountID *int64, w
 	if p.user.Role == accounts.RoleAdmin {
 		return nil
 	}
+	if write && accountID != nil {
+		// Whoever the record's people are, a write may only hang it on an
+		// account the user sees: a task or visit of one's own on another
+		// team's account would reveal that the account exists. (One's own
+		// records stay readable after the account has moved away.)
+		if err := s.seeAccountID(c, *accountID, false); err != nil {
+			return err
+		}
+	}
 	for _, id := range people {
 		if id != nil && *id == p.user.ID {
 			return nil

@@ -183,6 +183,23 @@ func TestMailingScopeAndLimits(t *testing.T) {
 		t.Errorf("outbox: %+v, want one message to the team's buyer, keyed by mailing and contact", ds)
 	}
 
+	// The prospects nobody owns are readable by every manager, but a
+	// mailing speaks for an account's owner: it reaches none of them.
+	prospect := post("/api/v1/accounts", `{"kind":"prospect","name":"Sans propriétaire","lat":45,"lng":4.8}`)
+	post("/api/v1/contacts", fmt.Sprintf(`{"account_id":%d,"name":"Acheteur","email":"p@example.fr"}`, prospect))
+	w = anon(t, s, "POST", "/api/v1/mailings", `{"filter":{"kinds":["prospect"]},"subject":"Offre","body":"Bonjour","dry_run":true}`,
+		"Authorization", "Bearer "+managerToken)
+	wantStatus(t, w, http.StatusOK)
+	if got := decode[struct{ Accounts int }](t, w).Accounts; got != 0 {
+		t.Errorf("manager's mailing to unowned prospects reaches %d accounts, want none", got)
+	}
+	w = anon(t, s, "POST", "/api/v1/accounts/search", `{"q":"Sans propriétaire","filter":{"kinds":["prospect"]}}`,
+		"Authorization", "Bearer "+managerToken)
+	wantStatus(t, w, http.StatusOK)
+	if got := len(decode[struct{ Items []any }](t, w).Items); got != 1 {
+		t.Errorf("manager's search finds %d unowned prospects, want the one they may read", got)
+	}
+
 	// More accounts than a mailing reaches: refused whole.
 	many := make([]accounts.Account, accounts.MaxMailingAccounts+1)
 	for i := range many {

@@ -366,3 +366,22 @@ func TestHealthAndMetrics(t *testing.T) {
 	db.Close()
 	wantStatus(t, anon(t, s, "GET", "/readyz", ""), http.StatusServiceUnavailable)
 }
+
+// TestIdempotencyKeyPerUser: keys are the client's, so two users with the
+// same key and body each get their own request run, and neither sees the
+// other's answer.
+func TestIdempotencyKeyPerUser(t *testing.T) {
+	s, db := newServerWith(t, web.Config{})
+	_, k1 := credentialFor(t, db, accounts.RoleManager, "m1@example.test", accounts.CredentialAPI)
+	_, k2 := credentialFor(t, db, accounts.RoleManager, "m2@example.test", accounts.CredentialAPI)
+	body := `{"kind":"prospect","name":"Même clé","lat":45,"lng":4.8}`
+	var ids []int64
+	for _, k := range []string{k1, k2, k1} {
+		w := anon(t, s, "POST", "/api/v1/accounts", body, "Authorization", "Bearer "+k, "Idempotency-Key", "same-key")
+		wantStatus(t, w, http.StatusCreated)
+		ids = append(ids, decode[struct{ ID int64 }](t, w).ID)
+	}
+	if ids[0] == ids[1] || ids[2] != ids[0] {
+		t.Errorf("ids %v: want two accounts, the third request a replay of the first", ids)
+	}
+}

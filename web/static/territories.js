@@ -450,7 +450,7 @@ export function createTerritories(section, { mapView, card }) {
       const polygon = L.polygon(latLngs(f.geometry), {
         pmIgnore: true, color: outline, weight: 1.5, fillColor: colourOf(f.id, c), fillOpacity: 0.6, className: 'territory',
       });
-      polygon.bindTooltip(f.properties.name, { permanent: true, direction: 'center', className: 'territory-label' });
+      polygon.bindTooltip(el('span', {}, f.properties.name), { permanent: true, direction: 'center', className: 'territory-label' });
       polygon.on('click', () => {
         if (!toolOn()) select(f.id); // a click while drawing or cutting is the tool's
       });
@@ -471,7 +471,7 @@ export function createTerritories(section, { mapView, card }) {
       pmIgnore: false, color: selectedOutline, weight: 3, dashArray: '8 5',
       fillColor: sel.id ? colourOf(sel.id, classes()) : emptyFill, fillOpacity: 0.45, className: 'territory territory-selected',
     });
-    if (sel.name) draft.bindTooltip(sel.name, { permanent: true, direction: 'center', className: 'territory-label' });
+    if (sel.name) draft.bindTooltip(el('span', {}, sel.name), { permanent: true, direction: 'center', className: 'territory-label' });
     draft.on('pm:edit', () => {
       if (!state.selected) return;
       state.selected.geometry = geometryOf(draft);
