@@ -34,20 +34,7 @@ func testNameSearch(t *testing.T, open func(t *testing.T) accounts.Store) {
 	mustCreate(t, "CreateActivity", ctx, s.CreateActivity, a)
 
 	names := map[int64]string{rexalor.ID: "rexalor", epicerie.ID: "epicerie", both.ID: "both", other.ID: "other", w.account.ID: "world"}
-	search := func(t *testing.T, q accounts.ReportQuery) []accounts.ReportHit {
-		t.Helper()
-		hits, err := s.SearchReports(ctx, q)
-		noErr(t, "SearchReports", err)
-		return hits
-	}
-	found := func(hits []accounts.ReportHit) []string {
-		out := []string{}
-		for _, h := range hits {
-			out = append(out, names[h.AccountID])
-		}
-		slices.Sort(out)
-		return out
-	}
+	search, found := reportSearch(ctx, s, names)
 	for _, tt := range []struct {
 		name, q string
 		ids     []int64 // nil: every account

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -42,22 +43,7 @@ func testSearch(t *testing.T, open func(t *testing.T) accounts.Store) {
 	for name, id := range acc {
 		names[id] = name
 	}
-	search := func(t *testing.T, q accounts.ReportQuery) []accounts.ReportHit {
-		t.Helper()
-		hits, err := s.SearchReports(ctx, q)
-		if err != nil {
-			t.Fatalf("SearchReports(%q): %v", q.Text, err)
-		}
-		return hits
-	}
-	found := func(hits []accounts.ReportHit) []string {
-		out := []string{}
-		for _, h := range hits {
-			out = append(out, names[h.AccountID])
-		}
-		slices.Sort(out)
-		return out
-	}
+	search, found := reportSearch(ctx, s, names)
 
 	for _, tt := range []struct {
 		name, q string
@@ -203,4 +189,27 @@ func testSearch(t *testing.T, open func(t *testing.T) accounts.Store) {
 			t.Errorf("after the account's delete, zorglub found %d accounts", len(got))
 		}
 	})
+}
+
+// reportSearch gives the tests of one world search (the hits of a query,
+// failing t on an error) and found (the names of their accounts, sorted).
+func reportSearch(ctx context.Context, s accounts.Store, names map[int64]string) (
+	search func(*testing.T, accounts.ReportQuery) []accounts.ReportHit, found func([]accounts.ReportHit) []string) {
+	search = func(t *testing.T, q accounts.ReportQuery) []accounts.ReportHit {
+		t.Helper()
+		hits, err := s.SearchReports(ctx, q)
+		if err != nil {
+			t.Fatalf("SearchReports(%q): %v", q.Text, err)
+		}
+		return hits
+	}
+	found = func(hits []accounts.ReportHit) []string {
+		out := []string{}
+		for _, h := range hits {
+			out = append(out, names[h.AccountID])
+		}
+		slices.Sort(out)
+		return out
+	}
+	return search, found
 }
